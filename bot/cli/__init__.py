@@ -1,0 +1,57 @@
+"""The ``crmbot`` command line (typer). Each group of commands lives in its own module."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from bot.cli import data, setup, users
+from bot.cli.context import CliState
+
+app = typer.Typer(
+    name="crmbot",
+    help="crmbot: the chat- and email-first CRM assistant.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode="rich",
+)
+
+
+@app.callback()
+def main_options(
+    ctx: typer.Context,
+    db: Annotated[
+        str | None,
+        typer.Option(
+            "--db", envvar="CRMBOT_DATABASE_URL", help="Database URL (default: SQLite in the data dir)."
+        ),
+    ] = None,
+    data_dir: Annotated[
+        Path | None,
+        typer.Option("--data-dir", envvar="CRMBOT_DATA_DIR", help="Data directory (default ./data)."),
+    ] = None,
+    now: Annotated[
+        str | None,
+        typer.Option("--now", envvar="CRMBOT_NOW", help="Fix the clock (ISO 8601), for tests and demos."),
+    ] = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log more.")] = False,
+) -> None:
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    ctx.obj = CliState(db=db, data_dir=data_dir, now=now)
+    ctx.call_on_close(ctx.obj.close)
+
+
+setup.register(app)
+users.register(app)
+data.register(app)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,160 @@
+"""Moving data in and out: ``import``, ``export``, ``backup``."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, TextIO
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from bot.cli.context import CliError, console, err_console, reported_errors, state
+from bot.crm.audit import Actor
+
+import_app = typer.Typer(help="Import data from files.", no_args_is_help=True)
+
+
+class Entity(StrEnum):
+    thirdparties = "thirdparties"
+    contacts = "contacts"
+    activities = "activities"
+
+
+class Format(StrEnum):
+    csv = "csv"
+    json = "json"
+
+
+def _run_import(ctx: typer.Context, path: Path, entity: str, as_json: bool) -> None:
+    from bot.crm import imports
+
+    st = state(ctx)
+    app = st.app()
+    run = imports.import_thirdparties if entity == "thirdparties" else imports.import_contacts
+    if not path.is_file():
+        raise CliError(f"{path}: no such file")
+    with Progress(
+        TextColumn(f"importing {entity}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=err_console,
+        transient=True,
+        disable=as_json or not err_console.is_terminal,
+    ) as bar:
+        task = bar.add_task("import", total=None)
+
+        def progress(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        report = run(lambda: app.uow(Actor(user_id=None, channel="import")), path, progress=progress)
+    if as_json:
+        print(
+            json.dumps(
+                {
+                    "total": report.total,
+                    "created": report.created,
+                    "updated": report.updated,
+                    "skipped": report.skipped,
+                    "header_style": report.header_style,
+                    "errors": [{"line": e.line, "reason": e.reason} for e in report.errors],
+                },
+                ensure_ascii=False,
+            )
+        )
+    else:
+        console.print(
+            f"{path.name}: {report.total} rows ({report.header_style} headers): {report.created} created, "
+            f"{report.updated} updated, {report.skipped} skipped."
+        )
+        for error in report.errors[:50]:
+            console.print(f"  line {error.line}: {error.reason}")
+        if len(report.errors) > 50:
+            console.print(f"  … and {len(report.errors) - 50} more skipped rows")
+    if report.total and report.skipped == report.total:
+        raise typer.Exit(1)
+
+
+@import_app.command("thirdparties")
+def import_thirdparties(
+    ctx: typer.Context,
+    file: Annotated[
+        Path, typer.Argument(help="CSV file (Dolibarr template, Dolibarr codes or plain headers).")
+    ],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+) -> None:
+    """Import third parties from CSV; re-importing the same file updates instead of duplicating."""
+    with reported_errors():
+        _run_import(ctx, file, "thirdparties", as_json)
+
+
+@import_app.command("contacts")
+def import_contacts(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="CSV file with firstname, lastname, thirdparty, email …")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+) -> None:
+    """Import contacts from CSV, linked to third parties by name or customer code."""
+    with reported_errors():
+        _run_import(ctx, file, "contacts", as_json)
+
+
+def _backup_sqlite(database: str, target: Path) -> None:
+    if target.exists():
+        raise CliError(f"{target} exists already; choose a new file name")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    source = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
+    dest = sqlite3.connect(target)
+    try:
+        with dest:
+            source.backup(dest)
+    finally:
+        dest.close()
+        source.close()
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(import_app, name="import")
+
+    @app.command()
+    def export(
+        ctx: typer.Context,
+        entity: Annotated[Entity, typer.Argument(help="What to export.")],
+        fmt: Annotated[Format, typer.Option("--format", help="csv or json.")] = Format.csv,
+        output: Annotated[Path | None, typer.Option("--output", "-o", help="File (default: stdout).")] = None,
+    ) -> None:
+        """Export third parties, contacts or activities; the CSV export can be imported again."""
+        from bot.crm.exports import write_export
+
+        with reported_errors(), state(ctx).uow() as uow:
+            out: TextIO
+            if output is None:
+                count = write_export(uow.session, entity.value, fmt.value, sys.stdout)
+            else:
+                with output.open("w", encoding="utf-8", newline="") as out:
+                    count = write_export(uow.session, entity.value, fmt.value, out)
+                err_console.print(f"{count} {entity.value} written to {output}")
+
+    @app.command()
+    def backup(
+        ctx: typer.Context,
+        file: Annotated[Path, typer.Argument(help="Backup file to create.")],
+    ) -> None:
+        """Copy the SQLite database consistently while the bot runs (online backup)."""
+        with reported_errors():
+            app_ = state(ctx).app(require_schema=False)
+            url = app_.db.engine.url
+            if url.get_backend_name() != "sqlite":
+                raise CliError(
+                    "backup copies SQLite databases only; for PostgreSQL use pg_dump, e.g. "
+                    f"`pg_dump --format=custom --file {file} {url.database}`"
+                    " and restore with `pg_restore --clean --dbname DB FILE`"
+                )
+            if not url.database or url.database == ":memory:":
+                raise CliError("an in-memory database cannot be backed up")
+            _backup_sqlite(url.database, file)
+            console.print(f"Backed up {url.database} to {file}.")

@@ -1,0 +1,120 @@
+"""Users and rights: ``user add|list``, ``grant``, ``revoke``, ``salesrep assign``."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from bot.cli.context import console, reported_errors, state
+from bot.crm import users as user_service
+from bot.crm.rights import RIGHTS, effective_rights
+from bot.crm.thirdparties import assign_salesrep
+
+user_app = typer.Typer(help="Manage the people who use the bot.", no_args_is_help=True)
+salesrep_app = typer.Typer(help="Assign sales reps to third parties.", no_args_is_help=True)
+
+
+@user_app.command("add")
+def user_add(
+    ctx: typer.Context,
+    login: Annotated[str, typer.Option("--login", help="Login (one word).")],
+    name: Annotated[str, typer.Option("--name", help="Full name.")],
+    email: Annotated[list[str], typer.Option("--email", help="Email address; repeat for several.")],
+    timezone: Annotated[str, typer.Option("--timezone", help="IANA time zone, e.g. Europe/Berlin.")] = "UTC",
+    language: Annotated[str, typer.Option("--language", help="en or de.")] = "en",
+    admin: Annotated[bool, typer.Option("--admin", help="Give every right.")] = False,
+    restricted: Annotated[
+        bool, typer.Option("--restricted", help="See only third parties where the user is sales rep.")
+    ] = False,
+) -> None:
+    """Add a user. Without options a user gets a sales team member's rights (read all, write)."""
+    with reported_errors(), state(ctx).uow() as uow:
+        user = user_service.add_user(
+            uow.session,
+            login=login,
+            name=name,
+            emails=email,
+            timezone=timezone,
+            language=language,
+            admin=admin,
+            restricted=restricted,
+        )
+        uow.commit()
+        console.print(
+            f"Added user {user.login} ({user.name}), {', '.join(e.email for e in user.emails)}, "
+            f"{user.timezone}, {user.language}{', admin' if user.is_admin else ''}."
+        )
+
+
+@user_app.command("list")
+def user_list(ctx: typer.Context) -> None:
+    """List users with their addresses, time zone, language and rights."""
+    with reported_errors(), state(ctx).uow() as uow:
+        table = Table("login", "name", "emails", "timezone", "lang", "rights")
+        for user in user_service.list_users(uow.session):
+            rights = (
+                "admin (all)" if user.is_admin else ", ".join(sorted(effective_rights(uow.session, user)))
+            )
+            table.add_row(
+                user.login,
+                user.name,
+                ", ".join(e.email for e in user.emails),
+                user.timezone,
+                user.language,
+                rights,
+            )
+        console.print(table)
+
+
+@salesrep_app.command("assign")
+def salesrep_assign(
+    ctx: typer.Context,
+    login: Annotated[str, typer.Argument(help="The user's login.")],
+    thirdparty: Annotated[str, typer.Argument(help="Third-party name, alias or id.")],
+) -> None:
+    """Make a user sales rep of a third party."""
+    from bot.cli.lookup import resolve_thirdparty
+
+    st = state(ctx)
+    with reported_errors(), st.uow() as uow:
+        user = user_service.require_login(uow.session, login)
+        tp = resolve_thirdparty(st.app(), uow, thirdparty)
+        added = assign_salesrep(uow.session, user, tp)
+        uow.commit()
+        console.print(f"{user.login} is {'now' if added else 'already'} sales rep of {tp.name}.")
+
+
+def _change_right(ctx: typer.Context, login: str, right: str, *, give: bool) -> None:
+    with reported_errors(), state(ctx).uow() as uow:
+        user = user_service.require_login(uow.session, login)
+        changed = (user_service.grant if give else user_service.revoke)(uow.session, user, right)
+        uow.commit()
+        if give:
+            console.print(f"{login} {'now has' if changed else 'already had'} {right}.")
+        else:
+            console.print(f"{login} {'no longer has' if changed else 'did not have'} {right}.")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(user_app, name="user")
+    app.add_typer(salesrep_app, name="salesrep")
+
+    @app.command()
+    def grant(ctx: typer.Context, login: str, right: str) -> None:
+        """Grant a right to a user (rights: see `crmbot rights`)."""
+        _change_right(ctx, login, right, give=True)
+
+    @app.command()
+    def revoke(ctx: typer.Context, login: str, right: str) -> None:
+        """Take a right from a user."""
+        _change_right(ctx, login, right, give=False)
+
+    @app.command()
+    def rights() -> None:
+        """List the rights that can be granted."""
+        table = Table("right", "meaning")
+        for name, meaning in RIGHTS.items():
+            table.add_row(name, meaning)
+        console.print(table)

@@ -1,0 +1,63 @@
+"""Archived email messages (ours): raw MIME kept, threading headers, the routing decision and its reason."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from bot.crm.models.base import Base, IdMixin, TimestampMixin
+
+
+class EmailStatus(StrEnum):
+    RECEIVED = "received"  # stored, not processed yet
+    ARCHIVED = "archived"
+    DUPLICATE = "duplicate"
+    UNRESOLVED = "unresolved"
+    SKIPPED = "skipped"
+    REJECTED = "rejected"
+    HELD = "held"
+
+
+class EmailMessage(IdMixin, TimestampMixin, Base):
+    __tablename__ = "email_messages"
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('received', 'archived', 'duplicate', 'unresolved', 'skipped', 'rejected', 'held')",
+            name="status",
+        ),
+        Index("ix_email_messages_status_received", "status", "received_at"),
+    )
+
+    message_id: Mapped[str | None] = mapped_column(String(998), unique=True)
+    in_reply_to: Mapped[str | None] = mapped_column(String(998), index=True)
+    reference_ids: Mapped[str | None] = mapped_column(Text)  # the References header
+    thread_id: Mapped[str | None] = mapped_column(String(998), index=True)
+    subject: Mapped[str | None] = mapped_column(String(998))
+    from_addr: Mapped[str | None] = mapped_column(String(320), index=True)
+    to_addrs: Mapped[str | None] = mapped_column(Text)
+    cc_addrs: Mapped[str | None] = mapped_column(Text)
+    sent_at: Mapped[datetime | None]
+    received_at: Mapped[datetime]
+    received_via: Mapped[str] = mapped_column(String(16))  # smtp | imap | import
+    envelope_from: Mapped[str | None] = mapped_column(String(320))
+    envelope_to: Mapped[str | None] = mapped_column(Text)
+    raw_sha256: Mapped[str] = mapped_column(String(64), index=True)
+    raw_size: Mapped[int] = mapped_column(Integer)
+    direction: Mapped[str | None] = mapped_column(String(3))  # in | out
+    status: Mapped[str] = mapped_column(String(16), default=EmailStatus.RECEIVED)
+    routing_rule: Mapped[str | None] = mapped_column(String(32))
+    routing_reason: Mapped[str | None] = mapped_column(Text)
+    submitted_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    thirdparty_id: Mapped[int | None] = mapped_column(
+        ForeignKey("thirdparties.id", ondelete="SET NULL"), index=True
+    )
+    activity_id: Mapped[int | None] = mapped_column(
+        ForeignKey("activities.id", ondelete="SET NULL"), index=True
+    )
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)

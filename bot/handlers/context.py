@@ -1,0 +1,31 @@
+"""What a handler gets: the session of its unit of work, the acting user, their language, zone and now."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session
+
+from bot.crm.matching import Matcher
+from bot.crm.models import User
+from bot.i18n import format_when, t
+from bot.messages import InboundMessage
+
+
+@dataclass
+class HandlerContext:
+    session: Session
+    user: User
+    lang: str
+    tz: ZoneInfo
+    now: datetime
+    matcher: Matcher
+    message: InboundMessage
+
+    def t(self, key: str, **params: object) -> str:
+        return t(self.lang, key, **params)
+
+    def when(self, moment: datetime, *, all_day: bool = False) -> str:
+        return format_when(moment, self.tz, self.lang, now=self.now, all_day=all_day)

@@ -1,0 +1,77 @@
+"""Channel-neutral message types. Every channel adapter fills these and renders ``Reply`` back.
+
+Text fields are plain text: adapters escape them for their platform (Slack mrkdwn, Telegram HTML, the
+terminal) and apply the light structure the fields carry (``title`` bold, ``context`` small/grey,
+``choices`` as buttons or a numbered list).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class Sender:
+    channel: str
+    external_id: str  # Slack user id, Telegram user id, email address, console login
+    display_name: str | None = None
+    email: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class InboundMessage:
+    channel: str
+    message_id: str  # unique per channel: dedup key across retries and restarts
+    sender: Sender
+    text: str
+    received_at: datetime
+    conversation_id: str = ""  # DM, channel or thread: pending clarifications live per user and conversation
+    choice: str | None = None  # the value of a pressed button (instead of typed text)
+    raw: Any = field(default=None, repr=False, compare=False)  # the platform payload, for debugging only
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    label: str
+    value: str  # what comes back as InboundMessage.choice when picked
+
+
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    filename: str
+    mime_type: str
+    data: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    text: str
+    title: str | None = None
+    lines: tuple[str, ...] = ()
+    context: str | None = None
+    choices: tuple[Choice, ...] = ()
+    actions: tuple[Choice, ...] = ()  # buttons under the reply: Undo, Done, Snooze ...
+    attachments: tuple[Attachment, ...] = ()
+    data: dict[str, Any] = field(default_factory=dict)  # the structured result (``say --json``)
+    silent: bool = False  # nothing to send (e.g. a duplicate delivery)
+
+    def plain(self) -> str:
+        """The whole reply as plain text (fallback for platforms without structure, logs, tests)."""
+        parts = [p for p in (self.title, self.text) if p]
+        parts.extend(self.lines)
+        if self.context:
+            parts.append(self.context)
+        parts.extend(f"{i}) {c.label}" for i, c in enumerate(self.choices, start=1))
+        return "\n".join(parts)
+
+
+@dataclass(frozen=True, slots=True)
+class OutboundMessage:
+    """A message the bot starts (reminder, digest, receipt): who gets it on which channel."""
+
+    channel: str
+    recipient: str
+    reply: Reply
+    thread: str | None = None

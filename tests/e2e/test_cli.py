@@ -1,0 +1,120 @@
+"""The `crmbot` command line through its real entry point (a subprocess, as a user runs it)."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+Run = Callable[..., subprocess.CompletedProcess[str]]
+CRMBOT = [sys.executable, "-m", "bot"]
+
+
+@pytest.fixture
+def crmbot(tmp_path: Path) -> Run:
+    """Run `crmbot ARGS` with its own data dir; returns the completed process."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CRMBOT_")}
+    env.update({"CRMBOT_DATA_DIR": str(tmp_path / "data"), "CRMBOT_NOW": "2026-11-23T09:00:00+01:00",
+                "COLUMNS": "200", "NO_COLOR": "1"})
+
+    def run(*args: str, input: str | None = None, ok: bool = True) -> subprocess.CompletedProcess[str]:
+        proc = subprocess.run([*CRMBOT, *args], capture_output=True, text=True, env=env, input=input,
+                              cwd=tmp_path, timeout=120)
+        if ok:
+            assert proc.returncode == 0, proc.stderr + proc.stdout
+        return proc
+
+    return run
+
+
+def test_commands_before_init_say_what_to_do(crmbot: Run) -> None:
+    proc = crmbot("user", "list", ok=False)
+    assert proc.returncode == 1
+    assert "run `crmbot init` first" in proc.stderr
+
+
+def test_init_user_add_list_grant_revoke(crmbot: Run, tmp_path: Path) -> None:
+    assert "upgraded from empty to revision" in crmbot("init").stdout
+    assert "is up to date" in crmbot("init").stdout
+    assert (tmp_path / "data" / "crmbot.sqlite3").exists()
+    added = crmbot("user", "add", "--login", "anna", "--name", "Anna Berger", "--email", "anna@nordlicht.example",
+                   "--email", "a.berger@nordlicht.example", "--timezone", "Europe/Berlin", "--language", "de",
+                   "--admin")
+    assert "Added user anna (Anna Berger), anna@nordlicht.example, a.berger@nordlicht.example" in added.stdout
+    crmbot("user", "add", "--login", "carla", "--name", "Carla", "--email", "carla@nordlicht.example",
+           "--restricted")
+    listing = crmbot("user", "list").stdout
+    assert "anna" in listing
+    assert "admin (all)" in listing
+    assert "contact.read, thirdparty.write" in listing  # carla, restricted
+    assert "now has thirdparty.export" in crmbot("grant", "carla", "thirdparty.export").stdout
+    assert "already had" in crmbot("grant", "carla", "thirdparty.export").stdout
+    assert "no longer has" in crmbot("revoke", "carla", "thirdparty.export").stdout
+    bad = crmbot("grant", "carla", "everything", ok=False)
+    assert bad.returncode == 1
+    assert "unknown right 'everything'" in bad.stderr
+    dup = crmbot("user", "add", "--login", "x", "--name", "X", "--email", "ANNA@nordlicht.example", ok=False)
+    assert "already belongs to user 'anna'" in dup.stderr
+    tz = crmbot("user", "add", "--login", "y", "--name", "Y", "--email", "y@x.example", "--timezone", "Mars/Base",
+                ok=False)
+    assert "unknown time zone 'Mars/Base'" in tz.stderr
+
+
+def test_bad_fixed_clock_is_named(crmbot: Run) -> None:
+    proc = crmbot("--now", "yesterday", "init", ok=False)
+    assert "--now 'yesterday' is not an ISO 8601 date-time" in proc.stderr
+
+
+def test_unreachable_database_is_reported_in_one_line(crmbot: Run) -> None:
+    proc = crmbot("--db", "postgresql://crm@127.0.0.1:1/crm", "init", ok=False)
+    assert proc.returncode == 1
+    assert "the database is unavailable" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_backup_copies_the_sqlite_database(crmbot: Run, tmp_path: Path) -> None:
+    crmbot("init")
+    crmbot("user", "add", "--login", "anna", "--name", "Anna", "--email", "anna@x.example")
+    target = tmp_path / "backup" / "crm.sqlite3"
+    assert "Backed up" in crmbot("backup", str(target)).stdout
+    with sqlite3.connect(target) as conn:
+        assert conn.execute("select login from users").fetchall() == [("anna",)]
+    again = crmbot("backup", str(target), ok=False)
+    assert "exists already" in again.stderr
+
+
+def test_backup_of_postgres_points_to_pg_dump(crmbot: Run) -> None:
+    proc = crmbot("--db", "postgresql://crm@127.0.0.1:1/crm", "backup", "x.dump", ok=False)
+    assert "pg_dump" in proc.stderr
+
+
+def test_console_chat_through_run(crmbot: Run) -> None:
+    crmbot("init")
+    crmbot("user", "add", "--login", "anna", "--name", "Anna", "--email", "anna@x.example", "--language", "de",
+           "--timezone", "Europe/Berlin", "--admin")
+    proc = crmbot("run", "--console", input="hilfe\nVerlauf Nirgendwo\nquit\n")
+    assert "you are anna" in proc.stdout
+    assert "Was ich kann" in proc.stdout
+    assert "Ich kenne keinen Geschäftspartner namens „Nirgendwo“." in proc.stdout
+
+
+def test_run_without_any_channel_says_how_to_start(crmbot: Run) -> None:
+    crmbot("init")
+    proc = crmbot("run", ok=False)
+    assert "--console" in proc.stderr
+
+
+def test_version_of_the_json_import_report_is_parseable(crmbot: Run, tmp_path: Path) -> None:
+    crmbot("init")
+    csv = tmp_path / "tp.csv"
+    csv.write_text("name,town\nACME GmbH,Berlin\n,Nowhere\n", encoding="utf-8")
+    report = json.loads(crmbot("import", "thirdparties", str(csv), "--json").stdout)
+    assert report["created"] == 1
+    assert report["skipped"] == 1
+    assert report["errors"][0]["line"] == 3
