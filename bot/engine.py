@@ -9,24 +9,26 @@ The reply is returned after the commit, so a channel never does network I/O insi
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from bot.bootstrap import App
 from bot.clock import zone
-from bot.crm import users
+from bot.crm import questions, users
 from bot.crm.audit import Actor, act_as
-from bot.crm.errors import CrmOutcome
+from bot.crm.errors import AmbiguousMatch, CrmOutcome, NeedsChoice, Option
+from bot.crm.gazetteer import DatabaseGazetteer
 from bot.crm.matching import Matcher
 from bot.crm.models import ProcessedMessage, User
 from bot.crm.rights import visible_thirdparty_ids
 from bot.handlers import HandlerContext, handler_for, outcomes
 from bot.i18n import t
-from bot.messages import InboundMessage, Reply
-from bot.parsers import parse
+from bot.messages import Choice, InboundMessage, Reply
+from bot.parsers import parse, warm_up
 from bot.parsers.intents import Intent
 from storage import DatabaseUnavailable
 
@@ -36,10 +38,12 @@ MAX_TEXT_LENGTH = 4000
 
 
 def identify(session: Session, sender_channel: str, external_id: str, email: str | None) -> User | None:
-    """The CRM user behind a channel account: a linked identity, else (console) the login, else the email."""
-    user = users.get_by_identity(session, sender_channel, external_id)
-    if user is None and sender_channel in ("console", "cli"):
+    """The CRM user behind a channel account: the login (console), a linked identity, else the email."""
+    user = None
+    if sender_channel in ("console", "cli"):
         user = users.get_by_login(session, external_id)
+    if user is None:
+        user = users.get_by_identity(session, sender_channel, external_id)
     if user is None and sender_channel == "email":
         user = users.get_by_email(session, external_id)
     if user is None and email:
@@ -49,21 +53,28 @@ def identify(session: Session, sender_channel: str, external_id: str, email: str
     return user
 
 
-def claim(session: Session, msg: InboundMessage, user_id: int) -> bool:
-    """Record (channel, message id) in this transaction; False when it was handled before."""
-    try:
-        with session.begin_nested():
-            session.execute(
-                insert(ProcessedMessage).values(
-                    channel=msg.channel,
-                    message_id=msg.message_id,
-                    user_id=user_id,
-                    processed_at=msg.received_at,
-                )
+def already_handled(session: Session, msg: InboundMessage) -> bool:
+    """Whether (channel, message id) was handled and committed before (a redelivery or retry)."""
+    return (
+        session.scalar(
+            select(ProcessedMessage.id).where(
+                ProcessedMessage.channel == msg.channel, ProcessedMessage.message_id == msg.message_id
             )
-    except IntegrityError:
-        return False
-    return True
+        )
+        is not None
+    )
+
+
+def mark_handled(session: Session, msg: InboundMessage, user_id: int, result: dict[str, Any]) -> None:
+    """Record the message in the same transaction as its writes. Two workers handling the same delivery at
+    once both get here; the unique key lets only one commit, and the other's writes roll back with it."""
+    session.add(
+        ProcessedMessage(
+            channel=msg.channel, message_id=msg.message_id, user_id=user_id, processed_at=msg.received_at,
+            result=result,
+        )
+    )
+    session.flush()
 
 
 def _bilingual(key: str, **params: object) -> str:
@@ -88,15 +99,20 @@ def result_data(intent: Intent, reply: Reply) -> dict[str, Any]:
 
 
 class Engine:
-    def __init__(self, app: App) -> None:
+    def __init__(self, app: App, *, warm: bool = True) -> None:
         self.app = app
+        if warm:
+            warm_up()
 
     def handle(self, msg: InboundMessage) -> Reply:
         """Answer one message. Never raises: failures become an apology and a log line with ids."""
         lang = "en"
         try:
             if len(msg.text) > MAX_TEXT_LENGTH:
-                return Reply(_bilingual("error.too_long", length=len(msg.text), limit=MAX_TEXT_LENGTH))
+                return _plain_result(
+                    Reply(_bilingual("error.too_long", length=len(msg.text), limit=MAX_TEXT_LENGTH)),
+                    error="too_long",
+                )
             with self.app.uow() as uow:
                 session = uow.session
                 user = identify(session, msg.channel, msg.sender.external_id, msg.sender.email)
@@ -107,57 +123,116 @@ class Engine:
                         msg.message_id,
                         msg.sender.external_id,
                     )
-                    return Reply(_bilingual("error.unknown_user"), data={"refused": True})
+                    return _plain_result(Reply(_bilingual("error.unknown_user")), refused=True)
                 lang = user.language
-                if not claim(session, msg, user.id):
-                    log.info("duplicate delivery %s/%s ignored", msg.channel, msg.message_id)
-                    return Reply("", silent=True, data={"duplicate": True})
+                if already_handled(session, msg):
+                    return _duplicate(msg)
                 act_as(session, Actor(user.id, msg.channel, msg.message_id, now=self.app.clock.now))
                 reply = self._dispatch(session, user, msg)
-                session.execute(
-                    update(ProcessedMessage)
-                    .where(
-                        ProcessedMessage.channel == msg.channel, ProcessedMessage.message_id == msg.message_id
-                    )
-                    .values(result={k: v for k, v in reply.data.items() if k != "reply"})
-                )
+                mark_handled(session, msg, user.id, {k: v for k, v in reply.data.items() if k != "reply"})
                 uow.commit()
                 return reply
+        except IntegrityError as exc:
+            if "processed_messages" not in str(exc.orig):
+                log.exception("failed to handle %s/%s", msg.channel, msg.message_id)
+                return _plain_result(Reply(t(lang, "error.apology")), error="internal")
+            return _duplicate(msg)
         except (DatabaseUnavailable, OperationalError):
             log.exception("database unavailable while handling %s/%s", msg.channel, msg.message_id)
-            return Reply(t(lang, "error.database"), data={"error": "database"})
+            return _plain_result(Reply(t(lang, "error.database")), error="database")
         except Exception:
             log.exception("failed to handle %s/%s", msg.channel, msg.message_id)
-            return Reply(t(lang, "error.apology"), data={"error": "internal"})
+            return _plain_result(Reply(t(lang, "error.apology")), error="internal")
 
-    def _dispatch(self, session: Session, user: User, msg: InboundMessage) -> Reply:
+    def _context(self, session: Session, user: User, msg: InboundMessage) -> HandlerContext:
         visible_ids = visible_thirdparty_ids(session, user)
-        matcher = Matcher(
-            session, self.app.fuzzy, visible=None if visible_ids is None else visible_ids.__contains__
-        )
-        ctx = HandlerContext(
+        visible = None if visible_ids is None else visible_ids.__contains__
+        return HandlerContext(
             session=session,
             user=user,
             lang=user.language,
             tz=zone(user.timezone),
             now=msg.received_at,
-            matcher=matcher,
+            matcher=Matcher(session, self.app.fuzzy, visible=visible),
             message=msg,
         )
-        intent = parse(msg.choice or msg.text)
+
+    def _dispatch(self, session: Session, user: User, msg: InboundMessage) -> Reply:
+        ctx = self._context(session, user, msg)
+        conversation = msg.conversation_id or f"{msg.channel}:{msg.sender.external_id}"
+        picked = questions.answer(
+            session,
+            user_id=user.id,
+            conversation_id=conversation,
+            text=msg.text,
+            choice=msg.choice,
+            now=ctx.now,
+        )
+        if picked is not None:
+            intent = Intent.from_json(picked.question.intent).with_resolved(
+                picked.question.slot, picked.value
+            )
+        elif questions.is_pick(msg.choice):
+            return _with_data(
+                Reply(ctx.t("error.expired")), {"intent": "unknown", "reply": ctx.t("error.expired")}
+            )
+        else:
+            text = msg.choice or msg.text
+            gazetteer = DatabaseGazetteer(session, ctx.matcher.visible)
+            intent = parse(text, now=ctx.now, tz=ctx.tz, language=user.language, gazetteer=gazetteer)
         try:
             with session.begin_nested():
                 reply = handler_for(intent)(intent, ctx)
+        except NeedsChoice as question:
+            reply = self._ask(ctx, conversation, intent, question)
+        except AmbiguousMatch as ambiguous:
+            options = [
+                Option(c.label, c.thirdparty_id if c.kind == "contact" else c.id)
+                for c in ambiguous.candidates
+            ]
+            key = "match.ambiguous_contact" if ambiguous.kind == "contact" else "match.ambiguous_thirdparty"
+            reply = self._ask(
+                ctx,
+                conversation,
+                intent,
+                NeedsChoice(ambiguous.slot, ctx.t(key, query=ambiguous.query), options),
+            )
         except CrmOutcome as outcome:
             reply = outcomes.render(outcome, intent, ctx)
         return _with_data(reply, result_data(intent, reply))
 
-    def user_language(self, login: str) -> str | None:
-        with self.app.uow(read_only=True) as uow:
-            return uow.session.scalar(select(User.language).where(User.login == login))
+    def _ask(self, ctx: HandlerContext, conversation: str, intent: Intent, question: NeedsChoice) -> Reply:
+        stored = questions.ask(
+            ctx.session,
+            user_id=ctx.user.id,
+            conversation_id=conversation,
+            channel=ctx.message.channel,
+            message_id=ctx.message.message_id,
+            now=ctx.now,
+            slot=question.slot,
+            intent=intent.to_json(),
+            options=[{"label": o.label, "value": o.value} for o in question.options],
+        )
+        choices = tuple(
+            Choice(o.label, questions.pick_value(stored.id, i)) for i, o in enumerate(question.options)
+        )
+        return Reply(
+            question.question,
+            lines=question.lines,
+            choices=choices,
+            data={"needs_clarification": True, "choices": [c.label for c in choices]},
+        )
+
+
+def _duplicate(msg: InboundMessage) -> Reply:
+    log.info("duplicate delivery %s/%s ignored", msg.channel, msg.message_id)
+    return Reply("", silent=True, data={"duplicate": True})
+
+
+def _plain_result(reply: Reply, **extra: Any) -> Reply:
+    """A reply that handled no intent (refusal, error), still in the shape of the result contract."""
+    return _with_data(reply, {**result_data(Intent("unknown"), reply), **extra})
 
 
 def _with_data(reply: Reply, data: dict[str, Any]) -> Reply:
-    from dataclasses import replace
-
     return replace(reply, data=data)

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from bot.cli import data, setup, users
+from bot.cli import chat, data, setup, users
 from bot.cli.context import CliState
 
 app = typer.Typer(
@@ -49,6 +49,7 @@ def main_options(
 
 
 setup.register(app)
+chat.register(app)
 users.register(app)
 data.register(app)
 

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.crm.models import (
     AuditLog,
     LinkCode,
+    PendingQuestion,
     ProcessedMessage,
     ThirdParty,
     ThirdPartyDomain,
@@ -27,7 +28,14 @@ from bot.crm.models import (
 )
 
 # Derived or bookkeeping rows whose changes are not CRM changes of their own.
-_NOT_AUDITED: tuple[type, ...] = (AuditLog, ProcessedMessage, ThirdPartyKey, ThirdPartyDomain, LinkCode)
+_NOT_AUDITED: tuple[type, ...] = (
+    AuditLog,
+    ProcessedMessage,
+    ThirdPartyKey,
+    ThirdPartyDomain,
+    LinkCode,
+    PendingQuestion,
+)
 SESSION_KEY = "crmbot.actor"
 _SKIPPED_COLUMNS = frozenset({"created_at", "updated_at"})
 

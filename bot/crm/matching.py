@@ -27,7 +27,7 @@ from bot.crm.models import (
     ThirdPartyKey,
     ThirdPartyStatus,
 )
-from bot.crm.normalize import email_domain, fold, is_freemail, name_key, normalize_email
+from bot.normalize import email_domain, fold, is_freemail, name_key, normalize_email
 
 Kind = Literal["thirdparty", "contact"]
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import select, union
 from sqlalchemy.orm import Session
 
 from bot.crm.models import GroupMember, GroupRight, SalesRep, User, UserRight
@@ -38,13 +38,13 @@ def effective_rights(session: Session, user: User) -> frozenset[str]:
     """The user's own rights plus those of their groups; an admin has all of them."""
     if user.is_admin:
         return frozenset(RIGHTS)
-    own = session.scalars(select(UserRight.right).where(UserRight.user_id == user.id))
-    inherited = session.scalars(
+    own = select(UserRight.right).where(UserRight.user_id == user.id)
+    inherited = (
         select(GroupRight.right)
         .join(GroupMember, GroupMember.group_id == GroupRight.group_id)
         .where(GroupMember.user_id == user.id)
     )
-    return frozenset(own) | frozenset(inherited)
+    return frozenset(session.scalars(union(own, inherited)))
 
 
 def visible_thirdparty_ids(session: Session, user: User) -> frozenset[int] | None:

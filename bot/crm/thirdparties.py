@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.crm.models import SalesRep, ThirdParty, User
-from bot.crm.normalize import email_domain, is_freemail, website_domain
+from bot.normalize import email_domain, is_freemail, website_domain
 
 # Columns a caller may set by name (imports, chat, CLI); everything else is derived or bookkeeping.
 EDITABLE_FIELDS = frozenset(

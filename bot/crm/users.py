@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session
 from bot.clock import zone
 from bot.crm.models import ChannelIdentity, User, UserEmail, UserRight
 from bot.crm.models.user import CHANNELS, LANGUAGES
-from bot.crm.normalize import normalize_email
 from bot.crm.rights import DEFAULT_RIGHTS, RESTRICTED_RIGHTS, check_right
+from bot.normalize import normalize_email
 
 
 class UserError(ValueError):

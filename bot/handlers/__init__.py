@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from bot.handlers import queries
+from bot.handlers import agenda, logs, queries, records, undo
 from bot.handlers.context import HandlerContext
 from bot.messages import Reply
 from bot.parsers.intents import Intent
@@ -19,6 +19,15 @@ HANDLERS: dict[str, Handler] = {
     "contacts": queries.contacts,
     "open_items": queries.open_items,
     "show": queries.show,
+    "log_call": logs.log,
+    "log_meeting": logs.log,
+    "log_note": logs.log,
+    "log_email": logs.log,
+    "remind": logs.remind,
+    "followups": agenda.followups,
+    "create_thirdparty": records.create_thirdparty,
+    "create_contact": records.create_contact,
+    "undo": undo.undo,
 }
 
 

@@ -27,5 +27,5 @@ class HandlerContext:
     def t(self, key: str, **params: object) -> str:
         return t(self.lang, key, **params)
 
-    def when(self, moment: datetime, *, all_day: bool = False) -> str:
-        return format_when(moment, self.tz, self.lang, now=self.now, all_day=all_day)
+    def when(self, moment: datetime, *, all_day: bool = False, relative: bool = False) -> str:
+        return format_when(moment, self.tz, self.lang, now=self.now, all_day=all_day, relative=relative)

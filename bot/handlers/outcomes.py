@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.crm.errors import AmbiguousMatch, CrmOutcome, NotAllowed, UnknownThirdParty
+from bot.crm.errors import AmbiguousMatch, CrmOutcome, NotAllowed, Refused, UnknownThirdParty
 from bot.handlers.context import HandlerContext
 from bot.messages import Choice, Reply
 from bot.parsers.intents import Intent
@@ -39,6 +39,8 @@ def render(outcome: CrmOutcome, intent: Intent, ctx: HandlerContext) -> Reply:
         return Reply(
             ctx.t("match.unknown_thirdparty", query=outcome.query), lines=tuple(lines), choices=choices
         )
+    if isinstance(outcome, Refused):
+        return Reply(outcome.message, lines=outcome.lines)
     if isinstance(outcome, NotAllowed):
         return Reply(ctx.t("error.not_allowed", right=outcome.right))
     raise TypeError(f"unhandled outcome {type(outcome).__name__}")

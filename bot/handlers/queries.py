@@ -36,7 +36,7 @@ def _summary(activity: Activity) -> str:
 
 
 def last_contact(intent: Intent, ctx: HandlerContext) -> Reply:
-    tp = resolve.thirdparty(ctx, intent.target)
+    tp = resolve.thirdparty(ctx, intent)
     found = history.last_contact(ctx.session, tp.id, now=ctx.now)
     data = {"thirdparty": thirdparty_ref(tp)}
     latest = found.latest
@@ -75,7 +75,7 @@ def _history_line(ctx: HandlerContext, entry: history.TimelineEntry) -> str:
 
 
 def history_(intent: Intent, ctx: HandlerContext) -> Reply:
-    tp = resolve.thirdparty(ctx, intent.target)
+    tp = resolve.thirdparty(ctx, intent)
     page = history.timeline(ctx.session, tp.id, offset=intent.page * HISTORY_PAGE, limit=HISTORY_PAGE)
     data = {"thirdparty": thirdparty_ref(tp)}
     if not page.entries:
@@ -100,7 +100,7 @@ def _contact_line(contact: object) -> str:
 
 
 def contacts(intent: Intent, ctx: HandlerContext) -> Reply:
-    tp = resolve.thirdparty(ctx, intent.target)
+    tp = resolve.thirdparty(ctx, intent)
     people = [
         c
         for c in history.contacts_of(ctx.session, tp.id)
@@ -145,7 +145,7 @@ def _open_lines(ctx: HandlerContext, tp: ThirdParty) -> list[str]:
 
 
 def open_items(intent: Intent, ctx: HandlerContext) -> Reply:
-    tp = resolve.thirdparty(ctx, intent.target)
+    tp = resolve.thirdparty(ctx, intent)
     lines = _open_lines(ctx, tp)
     data = {"thirdparty": thirdparty_ref(tp)}
     if not lines:
@@ -172,7 +172,7 @@ def _relation(ctx: HandlerContext, tp: ThirdParty) -> str:
 
 
 def show(intent: Intent, ctx: HandlerContext) -> Reply:
-    tp = resolve.thirdparty(ctx, intent.target)
+    tp = resolve.thirdparty(ctx, intent)
     lines = [" · ".join(p for p in (tp.phone, tp.email, tp.website) if p)]
     people = history.contacts_of(ctx.session, tp.id)
     if people:

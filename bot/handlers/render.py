@@ -6,6 +6,9 @@ from decimal import Decimal
 
 from bot.crm.models import Activity, ThirdParty
 from bot.i18n import t
+from bot.messages import Choice
+
+UNDO_PREFIX = "undo:"
 
 
 def money(amount: Decimal | None, currency: str | None, lang: str) -> str:
@@ -33,3 +36,12 @@ def thirdparty_ref(tp: ThirdParty | None) -> dict[str, object] | None:
 
 def attendee_names(activity: Activity) -> list[str]:
     return [a.contact.full_name for a in activity.attendees if a.contact is not None]
+
+
+def undo_action(ctx: object) -> Choice:
+    """The Undo button of a reply: undoes exactly the writes of the message being answered."""
+    from bot.handlers.context import HandlerContext
+
+    assert isinstance(ctx, HandlerContext)
+    message = ctx.message
+    return Choice(t(ctx.lang, "undo.button"), f"{UNDO_PREFIX}{message.channel}:{message.message_id}")

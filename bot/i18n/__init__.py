@@ -42,11 +42,31 @@ def format_day(d: date, lang: str | None, *, with_year: bool = False) -> str:
     return f"{weekday} {d.day} {_MONTHS['en'][d.month - 1]}{year}"
 
 
+_RELATIVE_DAYS = {
+    "en": {-1: "yesterday", 0: "today", 1: "tomorrow"},
+    "de": {-1: "gestern", 0: "heute", 1: "morgen"},
+}
+
+
 def format_when(
-    moment: datetime, tz: tzinfo, lang: str | None, *, now: datetime | None = None, all_day: bool = False
+    moment: datetime,
+    tz: tzinfo,
+    lang: str | None,
+    *,
+    now: datetime | None = None,
+    all_day: bool = False,
+    relative: bool = False,
 ) -> str:
-    """A moment in the reader's zone: "Fri 27 Nov, 09:00"; the year is added when it is not this year."""
+    """A moment in the reader's zone: "Fri 27 Nov, 09:00"; the year is added when it is not this year.
+
+    With *relative*, yesterday, today and tomorrow are named: "today 09:00" / "heute 09:00".
+    """
     local = moment.astimezone(tz)
+    if relative and now is not None:
+        offset = (local.date() - now.astimezone(tz).date()).days
+        word = _RELATIVE_DAYS[lang_of(lang)].get(offset)
+        if word is not None:
+            return word if all_day else f"{word} {local:%H:%M}"
     with_year = now is not None and local.year != now.astimezone(tz).year
     day = format_day(local.date(), lang, with_year=with_year)
     return day if all_day else f"{day}, {local:%H:%M}"

@@ -37,7 +37,7 @@ TEXTS: dict[str, str] = {
     "kind.project": "Projekt",
     "kind.document": "Dokument",
     "match.ambiguous_thirdparty": "Welche Firma meinst du mit „{query}“?",
-    "match.ambiguous_contact": "Welcher Kontakt „{query}“?",
+    "match.ambiguous_contact": "Wen meinst du mit „{query}“?",
     "match.unknown_thirdparty": "Ich kenne keinen Geschäftspartner namens „{query}“.",
     "match.did_you_mean": "Meintest du: {names}?",
     "match.offer_create": "Sag „neue Firma {query}“, um sie anzulegen.",
@@ -72,12 +72,53 @@ TEXTS: dict[str, str] = {
     "open.ticket": "Ticket {ref}: {subject}",
     "open.task": "Aufgabe: {label}",
     "open.followup": "Wiedervorlage: {label} ({when})",
+    "label.call": "Anruf mit {names}",
+    "label.meeting": "Termin mit {names}",
+    "label.note": "Notiz zu {names}",
+    "label.email": "E-Mail mit {names}",
+    "label.followup": "Wiedervorlage: {names}",
+    "log.done.call": "Anruf erfasst",
+    "log.done.meeting": "Termin erfasst",
+    "log.done.note": "Notiz gespeichert",
+    "log.done.email": "E-Mail erfasst",
+    "log.planned.call": "Anruf geplant",
+    "log.planned.meeting": "Termin geplant",
+    "log.followup": "Wiedervorlage {when}",
+    "log.others": "Abgelegt bei {holder}; die Personen von {others} sind als Teilnehmer eingetragen.",
+    "log.created": "Neu angelegt: {names}",
+    "log.who": "Mit wem? Nenne einen Kontakt oder eine Firma, z. B. „Anruf mit Max bei ACME: …“.",
+    "match.unknown_name": "„{name}“ kenne ich nicht. Ist es eine davon, oder soll ich es anlegen?",
+    "create.option_company": "Neue Firma {name}",
+    "create.option_contact": "Neuer Kontakt {name}",
+    "create.need_name": "Wie heißt sie? Z. B. „neue Firma Cyberdyne Systems“.",
+    "create.exists": "{name} gibt es schon.",
+    "create.contact_exists": "{name} gibt es schon.",
+    "create.thirdparty_done": "{kind} {name} angelegt.",
+    "create.contact_done": "Kontakt {name}{at} angelegt.",
+    "create.at": " bei {name}",
+    "remind.when": "Wann soll ich dich erinnern? Z. B. „erinnere mich morgen um 10 an den Anruf bei Max“.",
+    "remind.past": "{when} ist schon vorbei; nenn mir einen Zeitpunkt in der Zukunft.",
+    "remind.set": "Erinnerung gesetzt: {when} — {what}",
+    "agenda.title": "Deine Agenda {day}",
+    "agenda.nothing": "{day} ist nichts fällig und nichts überfällig.",
+    "agenda.overdue": "Überfällig ({count}):",
+    "undo.button": "Rückgängig",
+    "undo.nothing": "Es gibt nichts rückgängig zu machen.",
+    "undo.done": "Rückgängig gemacht: {what}",
+    "undo.changes": "{count} Änderungen",
+    "error.expired": "Diese Frage ist abgelaufen; bitte schick deine Nachricht noch einmal.",
     "help.title": "Was ich kann",
-    "help.body": "Erzähl mir, was passiert ist, oder frag mich, z. B.:\n"
-    "• letzter Kontakt ACME\n"
-    "• Verlauf ACME\n"
-    "• Ansprechpartner bei ACME\n"
-    "• Was ist offen bei ACME\n"
-    "• ACME (zeigt die Firmenkarte)",
+    "help.body": "Erzähl mir, was passiert ist, oder frag mich. Zum Beispiel:\n"
+    "• Anruf mit Max bei ACME: Preise besprochen, Wiedervorlage Freitag\n"
+    "• Habe gestern mit Jürgen Köhler telefoniert\n"
+    "• Notiz zu ACME: möchte Rabatt für 2027\n"
+    "• Termin mit Hank bei Globex morgen um 14 Uhr\n"
+    "• Erinnere mich Montag um 10 Uhr an das Angebot für Hooli\n"
+    "• Wiedervorlage ACME in 2 Wochen\n"
+    "• letzter Kontakt ACME · Verlauf Hooli · Ansprechpartner bei Initech · Was ist offen bei ACME\n"
+    "• Was steht heute an?\n"
+    "• neue Firma Cyberdyne Systems · neuer Kontakt Sarah Connor bei Cyberdyne Systems\n"
+    "• rückgängig\n"
+    "Ein Firmenname allein zeigt die Firmenkarte.",
     "unknown.reply": "Das habe ich nicht verstanden. Sag „Hilfe“, um zu sehen, was ich kann.",
 }

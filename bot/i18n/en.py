@@ -71,12 +71,52 @@ TEXTS: dict[str, str] = {
     "open.ticket": "Ticket {ref}: {subject}",
     "open.task": "Task: {label}",
     "open.followup": "To-do: {label} ({when})",
+    "label.call": "Call with {names}",
+    "label.meeting": "Meeting with {names}",
+    "label.note": "Note on {names}",
+    "label.email": "Email with {names}",
+    "label.followup": "Follow up: {names}",
+    "log.done.call": "Call logged",
+    "log.done.meeting": "Meeting logged",
+    "log.done.note": "Note saved",
+    "log.done.email": "Email logged",
+    "log.planned.call": "Call planned",
+    "log.planned.meeting": "Meeting planned",
+    "log.followup": "follow-up {when}",
+    "log.others": "Filed under {holder}; the people from {others} are attendees.",
+    "log.created": "Newly created: {names}",
+    "log.who": "Who was it with? Name a contact or a company, e.g. “call with Max at ACME: …”.",
+    "match.unknown_name": "I don't know “{name}”. Is it one of these, or shall I create it?",
+    "create.option_company": "New company {name}",
+    "create.option_contact": "New contact {name}",
+    "create.need_name": "What is the name? E.g. “new company Cyberdyne Systems”.",
+    "create.exists": "{name} already exists.",
+    "create.contact_exists": "{name} already exists.",
+    "create.thirdparty_done": "Created {kind} {name}.",
+    "create.contact_done": "Created contact {name}{at}.",
+    "create.at": " at {name}",
+    "remind.when": "When shall I remind you? E.g. “remind me tomorrow at 10 to call Max”.",
+    "remind.past": "{when} is already past; tell me a time ahead.",
+    "remind.set": "Reminder set: {when} — {what}",
+    "agenda.title": "Your agenda {day}",
+    "agenda.nothing": "Nothing due {day}, nothing overdue.",
+    "agenda.overdue": "Overdue ({count}):",
+    "undo.button": "Undo",
+    "undo.nothing": "There is nothing to undo.",
+    "undo.done": "Undone: {what}",
+    "undo.changes": "{count} changes",
+    "error.expired": "That question has expired; please send your message again.",
     "help.title": "What I can do",
-    "help.body": "Tell me what happened or ask me, e.g.:\n"
-    "• last contact ACME\n"
-    "• history ACME\n"
-    "• contacts at ACME\n"
-    "• what's open with ACME\n"
-    "• ACME (shows the company card)",
+    "help.body": "Tell me what happened, or ask me. For example:\n"
+    "• called Max at ACME, discussed pricing, follow up Friday\n"
+    "• met Erika Musterfrau for lunch yesterday\n"
+    "• note ACME: wants a discount for 2027\n"
+    "• meeting with Hank at Globex tomorrow at 2pm\n"
+    "• remind me on Monday at 10 to send the offer to Hooli\n"
+    "• last contact ACME · history Hooli · contacts at Initech · what's open with ACME\n"
+    "• what's due today?\n"
+    "• new company Cyberdyne Systems · new contact Sarah Connor at Cyberdyne Systems\n"
+    "• undo\n"
+    "A company name on its own shows its card.",
     "unknown.reply": "I didn't understand that. Say “help” to see what I can do.",
 }

@@ -1,20 +1,19 @@
-"""Understanding messages: text -> Intent. Pure: no clock, database or network inside."""
+"""Understanding messages: text -> Intent. Pure: no clock, database or network inside (the gazetteer is
+the one lookup, passed in)."""
 
 from __future__ import annotations
 
-from bot.parsers.commands import parse_command
-from bot.parsers.intents import INTENT_NAMES, Intent
+from bot.parsers.intents import INTENT_NAMES, LOG_INTENTS, Intent, Mention
+from bot.parsers.understand import parse
 
 
-def parse(text: str) -> Intent:
-    """Explicit commands first; anything else may be a bare company name (shown as its card)."""
-    command = parse_command(text)
-    if command is not None:
-        return command
-    stripped = text.strip()
-    if stripped and len(stripped) <= 80 and "\n" not in stripped:
-        return Intent("show", target=stripped)
-    return Intent("unknown")
+def warm_up() -> None:
+    """Load the tokenizers and date grammar now, so the first message is as fast as the rest."""
+    from bot.parsers import dates, nlp
+
+    dates.warm_up()
+    for lang in ("en", "de"):
+        nlp.tokenize("warm up", lang)
 
 
-__all__ = ["INTENT_NAMES", "Intent", "parse"]
+__all__ = ["INTENT_NAMES", "LOG_INTENTS", "Intent", "Mention", "parse", "warm_up"]

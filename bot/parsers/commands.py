@@ -52,9 +52,15 @@ def _compile() -> tuple[tuple[str, re.Pattern[str]], ...]:
 _COMMANDS = _compile()
 
 
+_UNDO_BUTTON = re.compile(r"^undo:(?P<target>\S+)$")
+
+
 def parse_command(text: str) -> Intent | None:
     """The intent of an explicit command, or None when *text* is not one."""
     stripped = " ".join(text.split())
+    button = _UNDO_BUTTON.match(stripped)
+    if button:
+        return Intent("undo", target=button.group("target"))
     for name, pattern in _COMMANDS:
         match = pattern.match(stripped)
         if match:

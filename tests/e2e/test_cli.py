@@ -20,12 +20,26 @@ CRMBOT = [sys.executable, "-m", "bot"]
 def crmbot(tmp_path: Path) -> Run:
     """Run `crmbot ARGS` with its own data dir; returns the completed process."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("CRMBOT_")}
-    env.update({"CRMBOT_DATA_DIR": str(tmp_path / "data"), "CRMBOT_NOW": "2026-11-23T09:00:00+01:00",
-                "COLUMNS": "200", "NO_COLOR": "1"})
+    env.update(
+        {
+            "CRMBOT_DATA_DIR": str(tmp_path / "data"),
+            "CRMBOT_NOW": "2026-11-23T09:00:00+01:00",
+            "COLUMNS": "200",
+            "NO_COLOR": "1",
+        }
+    )
 
     def run(*args: str, input: str | None = None, ok: bool = True) -> subprocess.CompletedProcess[str]:
-        proc = subprocess.run([*CRMBOT, *args], capture_output=True, text=True, env=env, input=input,
-                              cwd=tmp_path, timeout=120)
+        proc = subprocess.run(
+            [*CRMBOT, *args],
+            check=False,
+            capture_output=True,
+            text=True,
+            env=env,
+            input=input,
+            cwd=tmp_path,
+            timeout=120,
+        )
         if ok:
             assert proc.returncode == 0, proc.stderr + proc.stdout
         return proc
@@ -43,12 +57,35 @@ def test_init_user_add_list_grant_revoke(crmbot: Run, tmp_path: Path) -> None:
     assert "upgraded from empty to revision" in crmbot("init").stdout
     assert "is up to date" in crmbot("init").stdout
     assert (tmp_path / "data" / "crmbot.sqlite3").exists()
-    added = crmbot("user", "add", "--login", "anna", "--name", "Anna Berger", "--email", "anna@nordlicht.example",
-                   "--email", "a.berger@nordlicht.example", "--timezone", "Europe/Berlin", "--language", "de",
-                   "--admin")
+    added = crmbot(
+        "user",
+        "add",
+        "--login",
+        "anna",
+        "--name",
+        "Anna Berger",
+        "--email",
+        "anna@nordlicht.example",
+        "--email",
+        "a.berger@nordlicht.example",
+        "--timezone",
+        "Europe/Berlin",
+        "--language",
+        "de",
+        "--admin",
+    )
     assert "Added user anna (Anna Berger), anna@nordlicht.example, a.berger@nordlicht.example" in added.stdout
-    crmbot("user", "add", "--login", "carla", "--name", "Carla", "--email", "carla@nordlicht.example",
-           "--restricted")
+    crmbot(
+        "user",
+        "add",
+        "--login",
+        "carla",
+        "--name",
+        "Carla",
+        "--email",
+        "carla@nordlicht.example",
+        "--restricted",
+    )
     listing = crmbot("user", "list").stdout
     assert "anna" in listing
     assert "admin (all)" in listing
@@ -61,8 +98,19 @@ def test_init_user_add_list_grant_revoke(crmbot: Run, tmp_path: Path) -> None:
     assert "unknown right 'everything'" in bad.stderr
     dup = crmbot("user", "add", "--login", "x", "--name", "X", "--email", "ANNA@nordlicht.example", ok=False)
     assert "already belongs to user 'anna'" in dup.stderr
-    tz = crmbot("user", "add", "--login", "y", "--name", "Y", "--email", "y@x.example", "--timezone", "Mars/Base",
-                ok=False)
+    tz = crmbot(
+        "user",
+        "add",
+        "--login",
+        "y",
+        "--name",
+        "Y",
+        "--email",
+        "y@x.example",
+        "--timezone",
+        "Mars/Base",
+        ok=False,
+    )
     assert "unknown time zone 'Mars/Base'" in tz.stderr
 
 
@@ -96,8 +144,21 @@ def test_backup_of_postgres_points_to_pg_dump(crmbot: Run) -> None:
 
 def test_console_chat_through_run(crmbot: Run) -> None:
     crmbot("init")
-    crmbot("user", "add", "--login", "anna", "--name", "Anna", "--email", "anna@x.example", "--language", "de",
-           "--timezone", "Europe/Berlin", "--admin")
+    crmbot(
+        "user",
+        "add",
+        "--login",
+        "anna",
+        "--name",
+        "Anna",
+        "--email",
+        "anna@x.example",
+        "--language",
+        "de",
+        "--timezone",
+        "Europe/Berlin",
+        "--admin",
+    )
     proc = crmbot("run", "--console", input="hilfe\nVerlauf Nirgendwo\nquit\n")
     assert "you are anna" in proc.stdout
     assert "Was ich kann" in proc.stdout

@@ -27,7 +27,9 @@ def test_create_update_delete_are_recorded_with_actor_and_values(app: App) -> No
         uow.session.delete(uow.session.get(type(max_), max_.id))
         uow.commit()
     with app.uow() as uow:
-        rows = list(uow.session.scalars(select(AuditLog).where(AuditLog.user_id == anna.id).order_by(AuditLog.id)))
+        rows = list(
+            uow.session.scalars(select(AuditLog).where(AuditLog.user_id == anna.id).order_by(AuditLog.id))
+        )
         created = entries_for_source(uow.session, "slack", "1712.55")
     assert [(r.action, r.object_type) for r in rows] == [
         ("create", "thirdparties"),

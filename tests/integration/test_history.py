@@ -30,7 +30,12 @@ from tests.support.factories import company, person, user
 
 def _log(s: Session, owner: User, tp: ThirdParty, type_code: str, label: str, days_ago: float, **kw: object):  # type: ignore[no-untyped-def]
     return log_activity(
-        s, type_code=type_code, label=label, start_at=NOW - timedelta(days=days_ago), owner=owner, thirdparty=tp,
+        s,
+        type_code=type_code,
+        label=label,
+        start_at=NOW - timedelta(days=days_ago),
+        owner=owner,
+        thirdparty=tp,
         **kw,  # type: ignore[arg-type]
     )
 
@@ -66,7 +71,11 @@ def test_last_contact_is_the_latest_that_happened_with_the_latest_per_kind(acme:
         "meeting": "Kick-off",
         "note": "Note",
     }
-    assert {k: a.label for k, a in found.others().items()} == {"email": "Offer Q1", "meeting": "Kick-off", "note": "Note"}
+    assert {k: a.label for k, a in found.others().items()} == {
+        "email": "Offer Q1",
+        "meeting": "Kick-off",
+        "note": "Note",
+    }
 
 
 def test_equal_timestamps_resolve_to_the_last_logged(app: App) -> None:
@@ -98,11 +107,34 @@ def test_timeline_merges_every_source_newest_first_and_pages(acme: tuple[App, in
     app, tp_id = acme
     with app.uow() as uow:
         s = uow.session
-        s.add(Quote(ref="PR2611-0001", thirdparty_id=tp_id, date=date(2026, 11, 21), status=QuoteStatus.OPEN,
-                    total_ttc=Decimal("1190.00")))
-        s.add(Invoice(ref="FA2611-0001", thirdparty_id=tp_id, date=date(2026, 11, 5), status=InvoiceStatus.UNPAID,
-                      due_date=date(2026, 11, 19), total_ttc=Decimal("500")))
-        s.add(Ticket(ref="TS1", track_id="t1", subject="Login broken", thirdparty_id=tp_id, created_at=NOW - timedelta(days=4)))
+        s.add(
+            Quote(
+                ref="PR2611-0001",
+                thirdparty_id=tp_id,
+                date=date(2026, 11, 21),
+                status=QuoteStatus.OPEN,
+                total_ttc=Decimal("1190.00"),
+            )
+        )
+        s.add(
+            Invoice(
+                ref="FA2611-0001",
+                thirdparty_id=tp_id,
+                date=date(2026, 11, 5),
+                status=InvoiceStatus.UNPAID,
+                due_date=date(2026, 11, 19),
+                total_ttc=Decimal("500"),
+            )
+        )
+        s.add(
+            Ticket(
+                ref="TS1",
+                track_id="t1",
+                subject="Login broken",
+                thirdparty_id=tp_id,
+                created_at=NOW - timedelta(days=4),
+            )
+        )
         uow.commit()
     with app.uow() as uow:
         full = history.timeline(uow.session, tp_id, limit=50)
@@ -111,8 +143,15 @@ def test_timeline_merges_every_source_newest_first_and_pages(acme: tuple[App, in
         recent = history.timeline(uow.session, tp_id, since=NOW - timedelta(days=5), until=NOW, limit=50)
     titles = [e.title for e in full.entries]
     assert titles == [
-        "Planned workshop", "Follow up", "Prices Q1", "PR2611-0001", "Offer Q1", "Login broken", "Kick-off",
-        "FA2611-0001", "Note",
+        "Planned workshop",
+        "Follow up",
+        "Prices Q1",
+        "PR2611-0001",
+        "Offer Q1",
+        "Login broken",
+        "Kick-off",
+        "FA2611-0001",
+        "Note",
     ]
     assert [e.kind for e in full.entries][:4] == ["meeting", "todo", "call", "quote"]
     assert [e.title for e in first.entries + second.entries] == titles[:6]
@@ -141,17 +180,49 @@ def test_open_items_lists_open_quotes_unpaid_invoices_tickets_tasks_and_todos(ac
     app, tp_id = acme
     with app.uow() as uow:
         s = uow.session
-        s.add_all([
-            Quote(ref="Q-OPEN", thirdparty_id=tp_id, date=date(2026, 11, 1), status=QuoteStatus.OPEN),
-            Quote(ref="Q-SIGNED", thirdparty_id=tp_id, date=date(2026, 11, 1), status=QuoteStatus.SIGNED),
-            Invoice(ref="I-OVERDUE", thirdparty_id=tp_id, date=date(2026, 10, 1), status=InvoiceStatus.UNPAID,
-                    due_date=date(2026, 10, 31), total_ttc=Decimal("100")),
-            Invoice(ref="I-DUE", thirdparty_id=tp_id, date=date(2026, 11, 20), status=InvoiceStatus.UNPAID,
-                    due_date=date(2026, 12, 20), total_ttc=Decimal("50.5")),
-            Invoice(ref="I-PAID", thirdparty_id=tp_id, date=date(2026, 10, 1), status=InvoiceStatus.PAID, paid=True),
-            Ticket(ref="T-OPEN", track_id="a", subject="Broken", thirdparty_id=tp_id, status=TicketStatus.IN_PROGRESS),
-            Ticket(ref="T-CLOSED", track_id="b", subject="Fixed", thirdparty_id=tp_id, status=TicketStatus.CLOSED),
-        ])
+        s.add_all(
+            [
+                Quote(ref="Q-OPEN", thirdparty_id=tp_id, date=date(2026, 11, 1), status=QuoteStatus.OPEN),
+                Quote(ref="Q-SIGNED", thirdparty_id=tp_id, date=date(2026, 11, 1), status=QuoteStatus.SIGNED),
+                Invoice(
+                    ref="I-OVERDUE",
+                    thirdparty_id=tp_id,
+                    date=date(2026, 10, 1),
+                    status=InvoiceStatus.UNPAID,
+                    due_date=date(2026, 10, 31),
+                    total_ttc=Decimal("100"),
+                ),
+                Invoice(
+                    ref="I-DUE",
+                    thirdparty_id=tp_id,
+                    date=date(2026, 11, 20),
+                    status=InvoiceStatus.UNPAID,
+                    due_date=date(2026, 12, 20),
+                    total_ttc=Decimal("50.5"),
+                ),
+                Invoice(
+                    ref="I-PAID",
+                    thirdparty_id=tp_id,
+                    date=date(2026, 10, 1),
+                    status=InvoiceStatus.PAID,
+                    paid=True,
+                ),
+                Ticket(
+                    ref="T-OPEN",
+                    track_id="a",
+                    subject="Broken",
+                    thirdparty_id=tp_id,
+                    status=TicketStatus.IN_PROGRESS,
+                ),
+                Ticket(
+                    ref="T-CLOSED",
+                    track_id="b",
+                    subject="Fixed",
+                    thirdparty_id=tp_id,
+                    status=TicketStatus.CLOSED,
+                ),
+            ]
+        )
         project = Project(ref="PJ1", title="Rollout", thirdparty_id=tp_id)
         project.tasks = [Task(label="Install", progress=50), Task(label="Done task", progress=100)]
         s.add(project)

@@ -25,7 +25,9 @@ def test_datetimes_come_back_aware_in_utc_whatever_zone_went_in(app: App) -> Non
         tp = company(uow.session, "ACME GmbH")
         for moment in (berlin, kolkata):
             uow.session.add(
-                Activity(type_code="AC_TEL", label="call", start_at=moment, owner_id=anna.id, thirdparty_id=tp.id)
+                Activity(
+                    type_code="AC_TEL", label="call", start_at=moment, owner_id=anna.id, thirdparty_id=tp.id
+                )
             )
         uow.commit()
     with app.uow() as uow:
@@ -38,7 +40,9 @@ def test_datetimes_come_back_aware_in_utc_whatever_zone_went_in(app: App) -> Non
 def test_naive_datetime_is_refused(app: App) -> None:
     with app.uow() as uow:
         tp = company(uow.session, "ACME GmbH")
-        uow.session.add(Activity(type_code="AC_TEL", label="x", start_at=datetime(2026, 1, 1), thirdparty_id=tp.id))  # noqa: DTZ001
+        uow.session.add(
+            Activity(type_code="AC_TEL", label="x", start_at=datetime(2026, 1, 1), thirdparty_id=tp.id)
+        )
         with pytest.raises(StatementError, match="naive datetime"):
             uow.session.flush()
 
@@ -49,9 +53,13 @@ def test_unit_of_work_rolls_back_unless_committed(app: App) -> None:
     with app.uow() as uow:
         company(uow.session, "Kept GmbH")
         uow.commit()
-    with pytest.raises(RuntimeError), app.uow() as uow:
-        company(uow.session, "Failed GmbH")
-        raise RuntimeError("handler failed")
+    def failing_handler() -> None:
+        with app.uow() as uow:
+            company(uow.session, "Failed GmbH")
+            raise RuntimeError("handler failed")
+
+    with pytest.raises(RuntimeError):
+        failing_handler()
     with app.uow() as uow:
         names = list(uow.session.scalars(select(ThirdParty.name)))
     assert names == ["Kept GmbH"]
@@ -69,7 +77,9 @@ def test_foreign_keys_are_enforced(app: App) -> None:
     from sqlalchemy.exc import IntegrityError
 
     with app.uow() as uow:
-        uow.session.add(Activity(type_code="AC_TEL", label="x", start_at=datetime.now(UTC), thirdparty_id=999))
+        uow.session.add(
+            Activity(type_code="AC_TEL", label="x", start_at=datetime.now(UTC), thirdparty_id=999)
+        )
         with pytest.raises(IntegrityError):
             uow.session.flush()
 

@@ -24,8 +24,14 @@ class Conversation:
     def __post_init__(self) -> None:
         self.engine = Engine(self.app)
 
-    def message(self, text: str, *, choice: str | None = None, message_id: str | None = None,
-                now: datetime | None = None) -> InboundMessage:
+    def message(
+        self,
+        text: str,
+        *,
+        choice: str | None = None,
+        message_id: str | None = None,
+        now: datetime | None = None,
+    ) -> InboundMessage:
         return InboundMessage(
             channel=self.channel,
             message_id=message_id or f"m{next(_ids)}",

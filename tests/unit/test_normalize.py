@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.crm.normalize import (
+from bot.normalize import (
     email_domain,
     fold,
     is_freemail,

@@ -24,6 +24,7 @@ from bot.crm.models.commerce import (
     QuoteStatus,
 )
 from bot.crm.models.contact import Contact, ContactEmail
+from bot.crm.models.conversation import PendingQuestion
 from bot.crm.models.customfield import CustomFieldDefinition
 from bot.crm.models.document import Document
 from bot.crm.models.email import EmailMessage, EmailStatus
@@ -85,6 +86,7 @@ __all__ = [
     "OrderStatus",
     "Payment",
     "PaymentAllocation",
+    "PendingQuestion",
     "Percent",
     "ProcessedMessage",
     "Project",

@@ -61,6 +61,7 @@ class Base(DeclarativeBase):
         date: Date(),
         dict[str, Any]: JSON(),
         list[str]: JSON(),
+        list[dict[str, Any]]: JSON(),
     }
 
 

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from bot.crm.models.base import Base, ExternalRefMixin, IdMixin, TimestampMixin
 from bot.crm.models.thirdparty import ThirdParty
-from bot.crm.normalize import fold, normalize_email
+from bot.normalize import fold, normalize_email
 
 CIVILITIES = ("MR", "MRS", "MME", "MLE", "MTRE", "DR", "PROF")
 
@@ -45,14 +45,14 @@ class Contact(IdMixin, TimestampMixin, ExternalRefMixin, Base):
     custom_fields: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
 
-    # Matching keys (bot.crm.normalize.fold), kept in step with the names by the validators below.
+    # Matching keys (bot.normalize.fold), kept in step with the names by the validators below.
     firstname_key: Mapped[str] = mapped_column(String(100), default="", index=True)
     lastname_key: Mapped[str] = mapped_column(String(100), default="")
     fullname_key: Mapped[str] = mapped_column(String(201), default="", index=True)
 
     thirdparty: Mapped[ThirdParty | None] = relationship(lazy="joined")
     extra_emails: Mapped[list[ContactEmail]] = relationship(
-        back_populates="contact", cascade="all, delete-orphan", lazy="selectin"
+        back_populates="contact", cascade="all, delete-orphan"
     )
 
     @validates("firstname", "lastname")

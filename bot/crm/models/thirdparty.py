@@ -10,7 +10,7 @@ from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, Str
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from bot.crm.models.base import Base, ExternalRefMixin, IdMixin, TimestampMixin
-from bot.crm.normalize import name_key, name_tokens, split_aliases
+from bot.normalize import name_key, name_tokens, split_aliases
 
 
 class CustomerType(IntEnum):
@@ -106,10 +106,10 @@ class ThirdParty(IdMixin, TimestampMixin, ExternalRefMixin, Base):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
 
     keys: Mapped[list[ThirdPartyKey]] = relationship(
-        back_populates="thirdparty", cascade="all, delete-orphan", lazy="selectin"
+        back_populates="thirdparty", cascade="all, delete-orphan"
     )
     domains: Mapped[list[ThirdPartyDomain]] = relationship(
-        back_populates="thirdparty", cascade="all, delete-orphan", lazy="selectin"
+        back_populates="thirdparty", cascade="all, delete-orphan"
     )
     sales_reps: Mapped[list[SalesRep]] = relationship(cascade="all, delete-orphan")
 

@@ -1,0 +1,108 @@
+"""Open questions per user and conversation ("which Max?"), kept in the database so an answer may come
+from another process, after a restart, or as a button press minutes later."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from bot.crm.models import PendingQuestion
+from bot.normalize import fold
+
+QUESTION_TTL = timedelta(hours=12)
+PICK_PREFIX = "pick:"
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    question: PendingQuestion
+    value: Any
+
+
+def ask(
+    session: Session,
+    *,
+    user_id: int,
+    conversation_id: str,
+    channel: str,
+    message_id: str,
+    now: datetime,
+    slot: str,
+    intent: dict[str, Any],
+    options: list[dict[str, Any]],
+) -> PendingQuestion:
+    """Store the question (replacing an older one in the same conversation)."""
+    session.execute(
+        delete(PendingQuestion).where(
+            PendingQuestion.user_id == user_id, PendingQuestion.conversation_id == conversation_id
+        )
+    )
+    question = PendingQuestion(
+        user_id=user_id,
+        conversation_id=conversation_id,
+        channel=channel,
+        source_message_id=message_id,
+        created_at=now,
+        expires_at=now + QUESTION_TTL,
+        slot=slot,
+        intent=intent,
+        options=options,
+    )
+    session.add(question)
+    session.flush()
+    return question
+
+
+def pick_value(question_id: int, index: int) -> str:
+    """What an option's button sends back."""
+    return f"{PICK_PREFIX}{question_id}:{index}"
+
+
+def is_pick(value: str | None) -> bool:
+    return bool(value) and str(value).startswith(PICK_PREFIX)
+
+
+def answer(
+    session: Session, *, user_id: int, conversation_id: str, text: str, choice: str | None, now: datetime
+) -> Answer | None:
+    """The option this message picks, if it answers the open question; the question is closed either way.
+
+    A button press names its question; typed text answers by number ("2") or by the option's label.
+    Anything else drops the question: the message is then handled on its own.
+    """
+    if is_pick(choice):
+        question_id, _, index = str(choice)[len(PICK_PREFIX) :].partition(":")
+        question = session.get(PendingQuestion, int(question_id)) if question_id.isdigit() else None
+        if question is None or question.user_id != user_id or question.expires_at < now:
+            return None
+        session.delete(question)
+        options = question.options
+        return (
+            Answer(question, options[int(index)]["value"])
+            if index.isdigit() and int(index) < len(options)
+            else None
+        )
+    question = session.scalar(
+        select(PendingQuestion).where(
+            PendingQuestion.user_id == user_id, PendingQuestion.conversation_id == conversation_id
+        )
+    )
+    if question is None:
+        return None
+    session.delete(question)
+    if question.expires_at < now:
+        return None
+    typed = text.strip().rstrip(".)")
+    options = question.options
+    if typed.isdigit() and 1 <= int(typed) <= len(options):
+        return Answer(question, options[int(typed) - 1]["value"])
+    wanted = fold(typed)
+    for option in options:
+        label = fold(str(option["label"]))
+        if wanted and (wanted == label or (len(wanted) >= 3 and label.startswith(wanted))):
+            return Answer(question, option["value"])
+    return None

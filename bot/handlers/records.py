@@ -1,0 +1,119 @@
+"""Creating third parties and contacts from chat ("new company Cyberdyne Systems", "neuer Kontakt ...")."""
+
+from __future__ import annotations
+
+import re
+
+from bot.crm.contacts import create_contact as create_contact_record
+from bot.crm.errors import Refused
+from bot.crm.models import CustomerType
+from bot.crm.thirdparties import create_thirdparty as create_thirdparty_record
+from bot.handlers import resolve
+from bot.handlers.context import HandlerContext
+from bot.handlers.render import thirdparty_ref, undo_action
+from bot.messages import Reply
+from bot.normalize import normalize_email, website_domain
+from bot.parsers.intents import Intent
+
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_URL = re.compile(r"\b(?:https?://)?(?:www\.)?[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}(?:/\S*)?", re.IGNORECASE)
+_PHONE = re.compile(r"(?:\+|00)?\d[\d\s/().-]{6,}\d")
+_AT_COMPANY = re.compile(r"\s+(?:at|from|of|bei|von|@)\s+(?P<company>.+)$", re.IGNORECASE)
+_KINDS = (
+    (re.compile(r"\b(?:prospect|lead|interessent(?:en)?)\b", re.IGNORECASE), CustomerType.PROSPECT),
+    (re.compile(r"\b(?:customer|kunden?)\b", re.IGNORECASE), CustomerType.CUSTOMER),
+)
+_SUPPLIER = re.compile(r"\b(?:supplier|lieferant(?:en)?)\b", re.IGNORECASE)
+
+
+def _extras(text: str) -> tuple[str, dict[str, str]]:
+    """Split "Name, email, website, phone" into the name and the details found after it."""
+    head, _, tail = text.partition(",")
+    found: dict[str, str] = {}
+    rest = tail
+    email = _EMAIL.search(text)
+    if email and normalize_email(email.group(0)):
+        found["email"] = email.group(0)
+        rest = rest.replace(email.group(0), " ")
+        head = head.replace(email.group(0), " ")
+    url = _URL.search(rest)
+    if url and website_domain(url.group(0)):
+        found["website"] = url.group(0)
+        rest = rest.replace(url.group(0), " ")
+    phone = _PHONE.search(rest)
+    if phone:
+        found["phone"] = phone.group(0).strip()
+    return head.strip(" ,;:"), found
+
+
+def create_thirdparty(intent: Intent, ctx: HandlerContext) -> Reply:
+    name, extras = _extras(intent.target or "")
+    if not name:
+        raise Refused(ctx.t("create.need_name"))
+    existing = ctx.matcher.thirdparty_by_name(name).best
+    if existing is not None and existing.reason in ("exact name", "name", "alias"):
+        raise Refused(ctx.t("create.exists", name=existing.name))
+    text = intent.body or ""
+    customer_type = next((kind for pattern, kind in _KINDS if pattern.search(text)), CustomerType.PROSPECT)
+    tp = create_thirdparty_record(
+        ctx.session,
+        name=name,
+        customer_type=customer_type,
+        is_supplier=bool(_SUPPLIER.search(text)),
+        created_by=ctx.user,
+        **extras,
+    )
+    if customer_type in (CustomerType.PROSPECT, CustomerType.BOTH):
+        kind = ctx.t("card.prospect")
+    else:
+        kind = ctx.t("card.customer")
+    return Reply(
+        ctx.t("create.thirdparty_done", kind=kind, name=tp.name),
+        lines=tuple(f"{k}: {v}" for k, v in extras.items()),
+        actions=(undo_action(ctx),),
+        data={"thirdparty": thirdparty_ref(tp), "record": {"type": "thirdparty", "id": tp.id}},
+    )
+
+
+def create_contact(intent: Intent, ctx: HandlerContext) -> Reply:
+    text, extras = _extras(intent.target or "")
+    at = _AT_COMPANY.search(text)
+    person = text[: at.start()].strip() if at else text
+    tp = None
+    if at:
+        tp = resolve.thirdparty(
+            ctx, Intent("show", target=at.group("company").strip(), resolved=intent.resolved)
+        )
+    elif intent.mentions:
+        people = resolve.participants(ctx, intent, required=False)
+        tp = people.thirdparty
+    words = person.split()
+    if not words:
+        raise Refused(ctx.t("create.need_name"))
+    first, last = (" ".join(words[:-1]) or None), words[-1]
+    existing = ctx.matcher.contact_by_name(person, thirdparty_ids=[tp.id] if tp else None).best
+    if (
+        existing is not None
+        and existing.reason == "name"
+        and existing.thirdparty_id == (tp.id if tp else None)
+    ):
+        raise Refused(ctx.t("create.contact_exists", name=existing.label))
+    contact = create_contact_record(
+        ctx.session,
+        firstname=first,
+        lastname=last,
+        thirdparty=tp,
+        created_by=ctx.user,
+        **{k: v for k, v in extras.items() if k in ("email", "phone")},
+    )
+    where = ctx.t("create.at", name=tp.name) if tp else ""
+    return Reply(
+        ctx.t("create.contact_done", name=contact.full_name, at=where),
+        lines=tuple(f"{k}: {v}" for k, v in extras.items() if k in ("email", "phone")),
+        actions=(undo_action(ctx),),
+        data={
+            "thirdparty": thirdparty_ref(tp),
+            "contact": {"id": contact.id, "name": contact.full_name},
+            "record": {"type": "contact", "id": contact.id},
+        },
+    )
