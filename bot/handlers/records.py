@@ -12,7 +12,7 @@ from bot.handlers import resolve
 from bot.handlers.context import HandlerContext
 from bot.handlers.render import thirdparty_ref, undo_action
 from bot.messages import Reply
-from bot.normalize import normalize_email, website_domain
+from bot.normalize import LEGAL_SUFFIXES, fold, normalize_email, website_domain
 from bot.parsers.intents import Intent
 
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
@@ -24,6 +24,14 @@ _KINDS = (
     (re.compile(r"\b(?:customer|kunden?)\b", re.IGNORECASE), CustomerType.CUSTOMER),
 )
 _SUPPLIER = re.compile(r"\b(?:supplier|lieferant(?:en)?)\b", re.IGNORECASE)
+
+
+def _name(text: str) -> str:
+    """A name as typed, without a sentence's final full stop ("Virtucon Inc." keeps its own)."""
+    text = text.strip(" ,;:")
+    if text.endswith(".") and fold(text.rsplit(None, 1)[-1]).replace(" ", "") not in LEGAL_SUFFIXES:
+        text = text[:-1].rstrip()
+    return text
 
 
 def _extras(text: str) -> tuple[str, dict[str, str]]:
@@ -43,7 +51,7 @@ def _extras(text: str) -> tuple[str, dict[str, str]]:
     phone = _PHONE.search(rest)
     if phone:
         found["phone"] = phone.group(0).strip()
-    return head.strip(" ,;:"), found
+    return _name(head), found
 
 
 def create_thirdparty(intent: Intent, ctx: HandlerContext) -> Reply:

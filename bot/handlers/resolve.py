@@ -91,6 +91,11 @@ def _pick(ctx: HandlerContext, intent: Intent, slot: str, mention: Mention, entr
     unique = {(_option_value(e)): e for e in entries}
     if len(unique) == 1:
         return next(iter(unique.values()))
+    # "Köhler" = Köhler Maschinenbau and its contact Jürgen Köhler: all point to one company: that one.
+    companies = {e.id for e in unique.values() if e.kind == "thirdparty"}
+    implied = companies | {e.thirdparty_id for e in unique.values() if e.kind == "contact"}
+    if len(companies) == 1 and len(implied) == 1:
+        return next(e for e in unique.values() if e.kind == "thirdparty")
     people = [e for e in unique.values() if e.kind == "contact"]
     key = "match.ambiguous_contact" if len(people) == len(unique) else "match.ambiguous_thirdparty"
     options = [Option(_option_label(e), _option_value(e)) for e in unique.values()]

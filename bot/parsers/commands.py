@@ -13,37 +13,56 @@ from bot.parsers.intents import Intent
 _END = r"\s*[?.!]*\s*$"
 _PAGE = r"(?:\s+(?:page|seite|p\.?)\s*(?P<page>\d{1,4}))?"
 
+# "show me", "zeig mir den", "w/": words between the command and its target that carry nothing.
+_FILLER = r"(?:(?:me|mir|uns|us|the|den|die|das|a|an|w/|please|bitte)\s+)*"
+_SHOW_ME = r"(?:(?:show|zeig(?:e)?)\s+(?:me\s+|mir\s+|uns\s+)?(?:the\s+|den\s+|die\s+)?)?"
+
 # intent -> (leading words, linking words, whether a page number may follow)
 _WITH_TARGET: dict[str, tuple[str, str, bool]] = {
     "last_contact": (
-        r"last[ _]?contact|last|letzter\s+kontakt|letzte[rn]?\s+kontakt",
-        r"with|mit|zu|bei|at",
+        r"last[ _]?contact|last|letzter\s+kontakt|letzte[rn]?\s+kontakt|latest\s+contact",
+        r"with|mit|zu|bei|at|w/",
         False,
     ),
-    "history": (r"history|historie|verlauf|timeline|chronik", r"of|with|von|mit|zu|bei", True),
+    "history": (
+        _SHOW_ME + r"(?:history|historie|verlauf|timeline|chronik|activity\s+history|activities|aktivitäten)",
+        r"of|with|for|von|mit|zu|bei|für",
+        True,
+    ),
     "contacts": (
-        r"contacts|kontakte|ansprechpartner|people|who\s+do\s+we\s+know"
-        r"|wer\s+ist\s+(?:der\s+|die\s+|unser\s+)?ansprechpartner(?:in)?",
-        r"at|of|for|bei|von|zu",
+        r"contacts|kontakte|ansprechpartner|people|who\s+do\s+we\s+know|who(?:'|’)?s\s+our\s+contact"
+        r"|who\s+is\s+our\s+contact|wen\s+kennen\s+wir|wer\s+arbeitet|who\s+works"
+        r"|wer\s+ist\s+(?:der\s+|die\s+|unser\s+|unsere\s+)?ansprechpartner(?:in)?",
+        r"at|of|for|bei|von|zu|in",
         False,
     ),
     "open_items": (
-        r"open(?:\s+items)?|offen(?:e\s+punkte)?|was\s+ist\s+offen|what(?:'|’)?s\s+open|what\s+is\s+open",
-        r"with|at|for|bei|mit|zu",
+        r"open(?:\s+items)?|offen(?:e\s+punkte|e\s+posten)?|was\s+ist\s+offen|what(?:'|’)?s\s+open"
+        r"|whats\s+open|what\s+is\s+open|anything\s+open|what(?:'|’)?s\s+outstanding|outstanding",
+        r"with|at|for|bei|mit|zu|w/",
         False,
     ),
     "show": (r"show|card|zeige?|karte|info", r"", False),
 }
 _BARE: dict[str, str] = {
-    "help": r"help|hilfe|start|\?|what\s+can\s+you\s+do|was\s+kannst\s+du",
-    "undo": r"undo|rückgängig|rueckgaengig|zurück",
+    "help": r"(?:help|hilfe)(?:\s+(?:me|please|bitte))*|start|\?|what\s+can\s+you\s+do|was\s+kannst\s+du"
+    r"|how\s+does\s+(?:this|it)\s+work|wie\s+funktioniert\s+(?:das|es)",
+    "undo": r"(?:oops,?\s+|ups,?\s+)?(?:undo|rückgängig|rueckgaengig|zurücknehmen)"
+    r"(?:\s+(?:last|that|this|it|please|bitte|machen|the\s+last\s+one))*",
 }
+# "Was ist bei X noch offen?", "what's open at X" with the target in the middle
+_TARGET_IN_MIDDLE: tuple[tuple[str, re.Pattern[str]], ...] = (
+    (
+        "open_items",
+        re.compile(r"^was\s+ist\s+(?:bei|mit)\s+(?P<target>.+?)\s+(?:noch\s+)?offen" + _END, re.IGNORECASE),
+    ),
+)
 
 
 def _compile() -> tuple[tuple[str, re.Pattern[str]], ...]:
     compiled = [(name, re.compile(rf"^/?(?:{words}){_END}", re.IGNORECASE)) for name, words in _BARE.items()]
     for name, (words, linking, paged) in _WITH_TARGET.items():
-        link = rf"(?:(?:{linking})\s+)?" if linking else ""
+        link = rf"{_FILLER}(?:(?:{linking})\s+)?{_FILLER}" if linking else _FILLER
         pattern = rf"^/?(?:{words})\s+{link}(?P<target>.+?){_PAGE if paged else ''}{_END}"
         compiled.append((name, re.compile(pattern, re.IGNORECASE)))
     return tuple(compiled)
@@ -61,6 +80,10 @@ def parse_command(text: str) -> Intent | None:
     button = _UNDO_BUTTON.match(stripped)
     if button:
         return Intent("undo", target=button.group("target"))
+    for name, pattern in _TARGET_IN_MIDDLE:
+        middle = pattern.match(stripped)
+        if middle:
+            return Intent(name, target=middle.group("target").strip(" \"'“”„"))
     for name, pattern in _COMMANDS:
         match = pattern.match(stripped)
         if match:

@@ -200,8 +200,10 @@ def _time_of_day(clock: Clock | None, part: Daypart | None) -> tuple[int, int] |
         hour += 12
     elif clock.meridiem == "a" and hour == 12:
         hour = 0
-    elif clock.meridiem is None and 1 <= hour <= 11 and (
-        (part is not None and part.evening) or (part is None and clock.bare and hour <= 6)
+    elif (
+        clock.meridiem is None
+        and 1 <= hour <= 11
+        and ((part is not None and part.evening) or (part is None and clock.bare and hour <= 6))
     ):  # "tomorrow evening at 7", "3 Uhr nachmittags"; a bare "at 3", "um 5" in business hours is p.m.
         hour += 12
     return hour, clock.minute

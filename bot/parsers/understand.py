@@ -14,6 +14,8 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.normalize import fold
+from bot.parsers import spelling
 from bot.parsers.commands import parse_command
 from bot.parsers.dates import DateMatch, find_dates
 from bot.parsers.gazetteer import Gazetteer
@@ -87,14 +89,12 @@ def _followup_split(text: str, *, remind: bool) -> int:
     return len(text)
 
 
-def _body(
-    main: str, cut: list[tuple[int, int]], names: list[tuple[int, int]], *, has_colon_intro: bool
-) -> str | None:
+def _body(main: str, cut: list[tuple[int, int]], names: list[tuple[int, int]]) -> str | None:
     """What to write down: after "X:", or the clauses after the first; a lone clause only when it says
     more than its cue words and names ("called Max" has nothing to add to "Call with Max Mustermann")."""
-    if has_colon_intro and ":" in main:
-        return _tidy(_cut(main, cut).split(":", 1)[1])
-    rest = _cut(main, cut)
+    rest = _cut(main, cut)  # without the dates: "15:30" is no "X: note" colon
+    if ":" in rest:
+        return _tidy(rest.split(":", 1)[1])
     clauses = [c for c in _CLAUSE_BREAK.split(rest) if c.strip()]
     if len(clauses) > 1:
         return _tidy(", ".join(clauses[1:]))
@@ -116,6 +116,7 @@ def parse(
     text = _clean(text)
     if not text:
         return Intent("unknown", language=language)
+    text = _fix_typos(text, gazetteer)
     lang = detect_language(text, language)
     command = parse_command(text)
     if command is not None:
@@ -130,9 +131,9 @@ def parse(
 
     tokens = tokenize(text, lang)
     for name, pattern in (
-        ("create_contact", ADD_PERSON_TO),
         ("create_contact", CREATE_CONTACT),
         ("create_thirdparty", CREATE_THIRDPARTY),
+        ("create_contact", ADD_PERSON_TO),
     ):
         created = pattern.match(text)
         if created:
@@ -182,7 +183,7 @@ def parse(
         cue = "log_note"
     when = dates[0] if dates else None
     is_past = past or (when is not None and when.value <= now)
-    body = _body(main, [(d.start, d.end) for d in dates], masked, has_colon_intro=":" in main)
+    body = _body(main, [(d.start, d.end) for d in dates], masked)
     return intent(
         cue,
         body=body,
@@ -192,6 +193,15 @@ def parse(
         past=is_past if when else True,
         resolved={"followup_has_time": later[0].has_time} if later else {},
     )
+
+
+def _fix_typos(text: str, gazetteer: Gazetteer | None) -> str:
+    """Correct misspelt command words ("histroy", "Anurf"), but never a word the CRM knows as a name."""
+    fixes = spelling.corrections(text)
+    if fixes and gazetteer is not None:
+        known = gazetteer.lookup([fold(text[start:end]) for start, end, _ in fixes])
+        fixes = [f for f in fixes if fold(text[f[0] : f[1]]) not in known]
+    return spelling.apply(text, fixes)
 
 
 def _future_only(text: str) -> bool:

@@ -107,7 +107,7 @@ FOLLOWUP_MARKERS = _words(
 
 REMIND = re.compile(
     r"^\s*(?:/remind\b|remind\s+me\b|reminder\b|erinnere?\s+mich\b|erinnerung\b|wiedervorlage\b|wv\b|"
-    r"follow[- ]?up\s+(?:with|on)\b|nachfassen\b|set\s+a\s+reminder\b|to-?do\b)",
+    r"follow[- ]?up\b|f/u\b|nachfassen\b|set\s+a\s+reminder\b|to-?do\b)",
     re.IGNORECASE,
 )
 FOLLOWUPS = re.compile(
@@ -120,19 +120,20 @@ FOLLOWUPS = re.compile(
 CREATE_THIRDPARTY = re.compile(
     r"^\s*(?:(?:new|create|add)\s+(?:a\s+)?(?:company|customer|prospect|supplier|third[- ]party|lead|account)"
     r"|neue[rns]?\s+(?:firma|kunden?|interessent(?:en)?|lieferant(?:en)?|geschäftspartner|unternehmen)"
-    r"|(?:lege?|leg)\s+(?:die\s+)?(?:firma|kunden?)\b)\s*:?\s+(?P<name>.+?)\s*(?:\banlegen|\ban)?\s*[.!]*$",
+    r"|(?:lege?|leg)\s+(?:die\s+)?(?:firma|kunden?)\b|(?:firma|kunde|interessent|lieferant)\s+anlegen)"
+    r"\s*:?\s+(?P<name>.+?)\s*(?:\banlegen|\ban)?\s*!*$",
     re.IGNORECASE,
 )
 CREATE_CONTACT = re.compile(
     r"^\s*(?:(?:new|create|add)\s+(?:a\s+)?(?:contact|person)|neue[rn]?\s+(?:kontakt|ansprechpartner(?:in)?)"
-    r"|(?:lege?|leg)\s+(?:den\s+)?kontakt)\s*:?\s+(?P<name>.+?)\s*[.!]*$",
+    r"|(?:lege?|leg)\s+(?:den\s+)?kontakt|kontakt\s+anlegen)\s*:?\s+(?P<name>.+?)\s*!*$",
     re.IGNORECASE,
 )
 ADD_PERSON_TO = re.compile(r"^\s*add\s+(?P<name>.+?)\s+(?:to|at)\s+(?P<company>.+?)\s*[.!]*$", re.IGNORECASE)
 # "when did we last talk to X", "wann hatten wir zuletzt Kontakt mit X"
 LAST_CONTACT_QUESTION = re.compile(
     r"^\s*(?:when\s+did\s+(?:we|i)\s+last\s+(?:talk|speak|meet|hear|email)\w*\s+(?:to|with|from)?|"
-    r"when\s+was\s+(?:the\s+)?last\s+(?:contact|call|meeting)\s+(?:with|to)?|"
+    r"when\s+was\s+(?:the\s+|our\s+|my\s+)?last\s+(?:contact|call|meeting|touch\s*point)\s+(?:with|to|at)?|"
     r"wann\s+(?:hatten|hatte|haben|habe)\s+(?:wir|ich)\s+(?:zuletzt|das\s+letzte\s+mal)\s+"
     r"(?:kontakt\s+)?(?:mit|zu|bei)?|wann\s+zuletzt\s+(?:mit|bei)?)\s*(?P<target>.+?)\s*"
     r"(?:gesprochen|telefoniert|kontakt|getroffen)?\s*[?.!]*$",

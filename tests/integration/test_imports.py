@@ -17,6 +17,8 @@ from sqlalchemy.orm import selectinload
 
 from bot.bootstrap import App
 from bot.crm.audit import Actor
+from bot.crm.countries import country_code
+from bot.crm.import_values import parse_bool
 from bot.crm.imports import ImportFileError, ImportReport, RowError, import_contacts, import_thirdparties
 from bot.crm.models import AuditLog, Contact, Tag, ThirdParty, ThirdPartyTag
 from storage import UnitOfWork
@@ -157,6 +159,28 @@ def test_import_writes_are_audited_on_the_import_channel(app: App) -> None:
         ("import", "create", "Größenwahn Verlag KG"),
         ("import", "create", "Müller Bäckerei GmbH"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("DE", "DE"), ("de", "DE"), ("Germany", "DE"), ("Deutschland", "DE"), ("DEU", "DE"), ("5", "DE"),
+        ("France", "FR"), ("Frankreich", "FR"), ("United States", "US"), ("USA", "US"), ("U.S.A.", "US"),
+        ("Österreich", "AT"), ("Oesterreich", "AT"), ("Schweiz", "CH"), ("UK", "GB"),
+        ("Großbritannien", "GB"), ("Narnia", None), ("XX", None), ("999", None),
+    ],
+)  # fmt: skip
+def test_countries_by_code_name_and_dolibarr_id(text: str, code: str | None) -> None:
+    assert country_code(text) == code
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [("yes", True), ("Ja", True), ("x", True), ("1", True), ("true", True), ("nein", False), ("0", False),
+     ("no", False), ("FALSE", False)],
+)  # fmt: skip
+def test_yes_no_words(text: str, value: bool) -> None:
+    assert parse_bool(text) is value
 
 
 # -- Dolibarr headers --------------------------------------------------------------------------------------
