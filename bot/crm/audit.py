@@ -175,9 +175,26 @@ def _primary_key(obj: Any, before: dict[str, Any] | None, after: dict[str, Any] 
     return int(value) if value is not None else 0
 
 
+def _stamp(session: Session, _flush_context: Any, _instances: Any) -> None:
+    """created_at / updated_at from the actor's clock (the app's, fixed in tests and demos)."""
+    now = current_actor(session).now()
+    for obj in session.new:
+        if hasattr(obj, "created_at") and getattr(obj, "created_at", None) is None:
+            obj.created_at = now
+        if hasattr(obj, "updated_at") and getattr(obj, "updated_at", None) is None:
+            obj.updated_at = now
+    for obj in session.dirty:
+        if not hasattr(obj, "updated_at") or not session.is_modified(obj, include_collections=False):
+            continue
+        if not inspect(obj).attrs.updated_at.history.has_changes():  # unless the caller set it
+            obj.updated_at = now
+
+
 def install(session_factory: sessionmaker[Session]) -> None:
-    """Record every flush of sessions made by *session_factory* in the audit log (idempotent)."""
+    """Record every flush of sessions made by *session_factory* in the audit log (idempotent), and
+    time-stamp rows with the acting clock."""
     if not event.contains(session_factory, "after_flush", _after_flush):
+        event.listen(session_factory, "before_flush", _stamp)
         event.listen(session_factory, "after_flush", _after_flush)
 
 

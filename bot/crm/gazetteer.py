@@ -28,8 +28,9 @@ from bot.crm.models import Contact, ThirdParty, ThirdPartyKey, ThirdPartyStatus
 from bot.parsers.gazetteer import Entry, MatchKind
 from bot.parsers.vocabulary import STOPWORDS
 
-# A first name shared by thousands of contacts is still only a question to the user: cap the rows.
-MAX_ROWS_PER_KEY = 50
+# A first name shared by thousands of contacts is still only a question to the user, and a question shows
+# at most ten choices: fetch that many, plus one to know there are more.
+MAX_ROWS_PER_KEY = 10
 
 
 # SQLite allows at most 500 terms in a compound SELECT: long messages are looked up in chunks of words.

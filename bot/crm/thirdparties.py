@@ -23,8 +23,11 @@ class ThirdPartyError(ValueError):
 
 
 def derived_domains(tp: ThirdParty) -> list[str]:
-    """Domains implied by the third party's email and website, never free-mail domains."""
-    found = []
+    """Domains implied by the third party's email and website, never free-mail domains, and none for an
+    individual (a private person's own domain says nothing about a company)."""
+    found: list[str] = []
+    if tp.is_individual:
+        return found
     for domain in (email_domain(tp.email), website_domain(tp.website)):
         if domain and not is_freemail(domain):
             found.append(domain)

@@ -120,5 +120,7 @@ TEXTS: dict[str, str] = {
     "• neue Firma Cyberdyne Systems · neuer Kontakt Sarah Connor bei Cyberdyne Systems\n"
     "• rückgängig\n"
     "Ein Firmenname allein zeigt die Firmenkarte.",
-    "unknown.reply": "Das habe ich nicht verstanden. Sag „Hilfe“, um zu sehen, was ich kann.",
+    "unknown.reply": "Das habe ich nicht verstanden. Ich erfasse Anrufe, Termine, Notizen und E-Mails "
+    "(„Anruf mit Max bei ACME: …“), setze Erinnerungen („Wiedervorlage ACME Freitag“) und beantworte Fragen "
+    "(„letzter Kontakt ACME“). Sag „Hilfe“ für mehr.",
 }

@@ -118,5 +118,7 @@ TEXTS: dict[str, str] = {
     "• new company Cyberdyne Systems · new contact Sarah Connor at Cyberdyne Systems\n"
     "• undo\n"
     "A company name on its own shows its card.",
-    "unknown.reply": "I didn't understand that. Say “help” to see what I can do.",
+    "unknown.reply": "I didn't get that. I log calls, meetings, notes and emails (“called Max at ACME: …”), "
+    "set reminders (“remind me Friday to call Max”) and answer questions (“last contact ACME”). "
+    "Say “help” for more.",
 }

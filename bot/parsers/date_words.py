@@ -37,7 +37,7 @@ def _de(*stems: str) -> tuple[str, ...]:
     return tuple(stem + ending for stem in stems for ending in ("e", "en", "er", "em"))
 
 
-Mode = Literal["next", "this", "last"]
+Mode = Literal["next", "this", "last", "after_next"]
 _NEXT: Mode = "next"
 _THIS: Mode = "this"
 _LAST: Mode = "last"
@@ -47,7 +47,7 @@ MODIFIERS: Final[dict[str, dict[str, Mode]]] = {
     "en": {"next": "next", "coming": "next", "this coming": "next", "the coming": "next", "this": "this",
            "last": "last", "past": "last", "previous": "last"},
     "de": {**dict.fromkeys(_NEXT_DE, _NEXT), **dict.fromkeys(_de("dies"), _THIS),
-           **dict.fromkeys(_LAST_DE, _LAST)},
+           **dict.fromkeys(_LAST_DE, _LAST), **dict.fromkeys(_de("übernächst"), "after_next")},
 }  # fmt: skip
 WEEKDAYS: Final[dict[str, dict[str, int]]] = {
     "en": {"monday": 0, "tuesday": 1, "wednesday": 2, "thursday": 3, "friday": 4, "saturday": 5, "sunday": 6,
@@ -108,11 +108,14 @@ PERIODS: Final[dict[str, dict[str, str]]] = {
            "the end of this week": "end_week", "end of next week": "end_next_week",
            "the end of next week": "end_next_week", "next month": "next_month", "last month": "last_month",
            "end of the month": "end_month", "end of month": "end_month", "end of this month": "end_month",
-           "the end of the month": "end_month"},
+           "the end of the month": "end_month", "the week after next": "week_after_next",
+           "week after next": "week_after_next"},
     "de": {"ende der woche": "end_week", "ende dieser woche": "end_week", "ende des monats": "end_month",
            "ende dieses monats": "end_month", "monatsende": "end_month"}
     | {f"{pre}{adjective} woche": "next_week" for adjective in _NEXT_DE for pre in ("", "in der ", "anfang ")}
     | {f"ende {pre}{adjective} woche": "end_next_week" for adjective in _NEXT_DE for pre in ("", "der ")}
+    | {f"{pre}{adjective} woche": "week_after_next"
+       for adjective in _de("übernächst") for pre in ("", "in der ")}
     | {f"{pre}{adjective} monat": "next_month" for adjective in _NEXT_DE for pre in ("", "im ")}
     | {f"{adjective} {noun}": f"last_{unit}" for adjective in _LAST_DE
        for noun, unit in (("woche", "week"), ("monat", "month"))},
@@ -140,7 +143,8 @@ FORWARD: Final = {"en": ("in",), "de": ("in",)}  # "in 3 days", "in 3 Tagen"
 BACK_BEFORE: Final = {"en": (), "de": ("vor",)}  # "vor 3 Tagen"
 BACK_AFTER: Final = {"en": ("ago",), "de": ()}  # "3 days ago"
 # Words that lead an expression and belong to its span: "on Friday", "am 3.12.", "at 2pm", "um 14 Uhr".
-DATE_PREFIXES: Final = {"en": ("on",), "de": ("am", "den")}
+# "f/u Wed", "WV Fr.": a follow-up marker is as good as "on" before an abbreviated weekday.
+DATE_PREFIXES: Final = {"en": ("on", "f/u", "by"), "de": ("am", "den", "wv", "bis")}
 TIME_PREFIXES: Final = {"en": ("at", "around"), "de": ("um", "gegen")}
 NOT_DATE_AFTER: Final = ("version", "v", "ver", "release", "python", "kapitel", "abschnitt", "section")
 
@@ -177,7 +181,7 @@ class Relative:  # today + days
 @dataclass(frozen=True, slots=True)
 class Weekday:
     index: int  # Monday = 0
-    mode: Literal["plain", "next", "this", "last"]
+    mode: Literal["plain", "next", "this", "last", "after_next"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -223,7 +227,7 @@ class Atom:
 
 _Builder = Callable[[re.Match[str], int], Atom | None]
 _NB = r"(?<![\w.,:/+#-])"  # a number may start here (not inside "PR2611", "1.200", "+49")
-_NE = r"(?![\w:/]|[.,:]\d)"  # and end here
+_NE = r"(?![\w/]|[.,:]\d)"  # and end here ("14 Uhr:" ends at the colon, "14:30" does not end at 14)
 _NONE = "(?!)"
 
 

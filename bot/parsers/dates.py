@@ -75,7 +75,7 @@ def _join(group: list[Atom], atom: Atom, spaced: bool) -> list[Atom] | None:
         kinds = {type(dates[0]), type(dates[1])}
         periods = [d for d in dates if isinstance(d, Period)]
         if kinds not in ({Weekday, Calendar}, {Weekday, Period}) or (
-            periods and periods[0].kind not in ("next_week", "last_week")
+            periods and periods[0].kind not in ("next_week", "last_week", "week_after_next")
         ):
             return None
     return joined if len(dates) <= 2 else None
@@ -132,6 +132,8 @@ def _on_weekday(index: int, mode: str, today: date, prefer: Prefer) -> date:
         return today + timedelta(days=ahead or 7)
     if mode == "last":
         return today - timedelta(days=back or 7)
+    if mode == "after_next":  # "übernächsten Montag": a week after "nächsten Montag"
+        return today + timedelta(days=(ahead or 7) + 7)
     return today + timedelta(days=ahead) if prefer == "future" else today - timedelta(days=back)  # "this"
 
 
@@ -140,6 +142,8 @@ def _in_period(kind: str, today: date, prefer: Prefer) -> date:
     match kind:
         case "next_week":
             return monday + timedelta(weeks=1)
+        case "week_after_next":
+            return monday + timedelta(weeks=2)
         case "last_week":
             return monday - timedelta(weeks=1)
         case "end_week":
@@ -180,7 +184,8 @@ def _day(specs: list[DateSpec], offset: Offset | None, today: date, prefer: Pref
     period = next((spec for spec in specs if isinstance(spec, Period)), None)
     if weekday is not None and period is not None:  # "Friday next week"
         monday = today - timedelta(days=today.weekday())
-        return monday + timedelta(weeks=1 if period.kind == "next_week" else -1, days=weekday.index)
+        weeks = {"next_week": 1, "week_after_next": 2}.get(period.kind, -1)
+        return monday + timedelta(weeks=weeks, days=weekday.index)
     match specs[0]:
         case Relative(days):
             return today + timedelta(days=days)
@@ -295,10 +300,12 @@ def parse_when(
     return match
 
 
-def warm_up(languages: tuple[str, ...] = ("en", "de")) -> None:
-    """Build the grammar and load dateparser's data now rather than on the first message (~0.2 s)."""
+def warm_up(languages: tuple[str, ...] = ("en", "de"), *, month_offsets: bool = False) -> None:
+    """Build the grammar now rather than on the first message. dateparser (~0.2 s to load) is only needed
+    for month and year offsets ("in 2 months"); it is loaded on first use unless *month_offsets* asks."""
     grammar(tuple(languages))
-    _shift_months(date(2000, 1, 31), 1)
+    if month_offsets:
+        _shift_months(date(2000, 1, 31), 1)
 
 
 __all__ = ["DateMatch", "Prefer", "find_dates", "parse_when", "warm_up"]

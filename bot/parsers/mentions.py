@@ -83,7 +83,14 @@ def find_mentions(
 ) -> list[Mention]:
     """Known names in *text*, left to right, non-overlapping; *blocked* character ranges are skipped."""
     spans = _spans(tokens, blocked)
-    hits = gazetteer.lookup(spans.keys())
+    # Whole names first; a word inside a full-name hit ("Max" in "Max Mustermann") is not looked up alone,
+    # which spares fetching every contact called Max.
+    phrases = [k for k in spans if " " in k]
+    hits: dict[str, Sequence[Entry]] = dict(gazetteer.lookup(phrases)) if phrases else {}
+    covered = {i for key in hits for start, end in spans[key] for i in range(start, end)}
+    words = [k for k in spans if " " not in k and any(start not in covered for start, _ in spans[k])]
+    if words:
+        hits.update(gazetteer.lookup(words))
     candidates: list[_Span] = []
     for key, all_entries in hits.items():
         entries = _prune(all_entries)

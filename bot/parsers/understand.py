@@ -1,9 +1,13 @@
 """text -> Intent, for the way people type in chat, in English and German.
 
-Order: explicit commands ("Verlauf X"), question forms ("when did we last talk to X"), the user's own
-agenda ("Was steht heute an?"), creating records ("new company X"), reminders, then logs. A log's kind is
-the earliest cue in the message before any follow-up clause; names come from the gazetteer; dates are
-read in the user's zone, the past preferred when the message reports what happened.
+1. Clean the text and correct misspelt command words (never a name the CRM knows).
+2. Explicit commands ("Verlauf X", "last contact X", "/history", an Undo button) are taken as they are.
+3. Otherwise find the names (gazetteer) and dates first, then classify from features (bot.parsers.classify):
+   undo, help, create, the user's agenda and queries, reminders, then logs. Query targets are the names
+   the gazetteer found, so any wording around them works ("who's the guy at Globex?").
+4. For logs: the kind is the strongest, earliest cue ("Rollout-Termin … telefoniert" is a call); the time is
+   a date in the clause of that cue (a date in the note, "wants it before Friday", stays in the note); a
+   follow-up clause ("…, WV Freitag") gives the follow-up; the body is what is left to write down.
 """
 
 from __future__ import annotations
@@ -15,39 +19,39 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.normalize import fold
-from bot.parsers import spelling
+from bot.parsers import classify, spelling
 from bot.parsers.commands import parse_command
 from bot.parsers.dates import DateMatch, find_dates
 from bot.parsers.gazetteer import Gazetteer
 from bot.parsers.intents import Intent, Mention
 from bot.parsers.mentions import find_mentions, unknown_names
-from bot.parsers.nlp import detect_language, model_entities, tokenize
+from bot.parsers.nlp import Token, detect_language, model_entities, tokenize
 from bot.parsers.vocabulary import (
-    ADD_PERSON_TO,
-    CREATE_CONTACT,
-    CREATE_THIRDPARTY,
     FOLLOWUP_MARKERS,
-    FOLLOWUPS,
     FUTURE_MARKERS,
-    HISTORY_QUESTION,
-    LAST_CONTACT_QUESTION,
     LOG_CUES,
+    NOTE_REQUEST,
     PAST_MARKERS,
     REMIND,
     STOPWORDS,
 )
 
-_CLAUSE_BREAK = re.compile(r"\s*(?:[,;.!?]+\s+|\s+[-–—]+\s+|\n+)\s*")
+_CLAUSE_BREAK = re.compile(r"(?:[,;:!?]+\s+|\.\s+|\s+[-–—]+\s+|\n+|!{2,})")
 _LEADING_FILLER = re.compile(
-    r"^(?:to|that|about|regarding|re|wegen|zu|zum|zur|an|dass|über|ueber|bzgl\.?|betreffend|betreff)\s+",
+    r"^(?:to|that|about|regarding|re:?|wegen|zu|zum|zur|an|dass|über|ueber|bzgl\.?|betreffend|betreff)\s+",
     re.IGNORECASE,
 )
 _EMOJI = re.compile("[\U0001f300-\U0001faff\u2600-\u27bf\ufe0f]")
+_CREATE_NOISE = re.compile(
+    r"\b(?:new|add|create|neue[rsn]?|anlegen|hinzuf[üu]gen|erfassen|lege|leg|bitte|please|pls|a|an|the|die|"
+    r"der|den|das|company|prospect|customer|lead|account|supplier|firma|kunden?|interessent(?:en)?|"
+    r"lieferant(?:en)?|unternehmen|contact|person|kontakt|ansprechpartner(?:in)?|called|named|namens|as)\b",
+    re.IGNORECASE,
+)
 
 
 def _clean(text: str) -> str:
-    text = _EMOJI.sub(" ", text)
-    return " ".join(text.split())
+    return " ".join(_EMOJI.sub(" ", text).split())
 
 
 def _cut(text: str, spans: list[tuple[int, int]]) -> str:
@@ -68,45 +72,69 @@ def _tidy(text: str) -> str | None:
     return text or None
 
 
-def _earliest_cue(text: str, masked: list[tuple[int, int]]) -> str | None:
-    best: tuple[int, str] | None = None
-    for name, pattern in LOG_CUES.items():
-        for match in pattern.finditer(text):
-            if any(s < match.end() and match.start() < e for s, e in masked):
-                continue
-            if best is None or match.start() < best[0]:
-                best = (match.start(), name)
-            break
-    return best[1] if best else None
-
-
-def _followup_split(text: str, *, remind: bool) -> int:
-    """Where the follow-up clause starts (len(text) when there is none)."""
-    for match in FOLLOWUP_MARKERS.finditer(text):
-        if match.start() == 0 and remind:
+def _clauses(text: str, protected: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Clause ranges of *text*, never splitting inside a protected range (a date like "12:30" or "1.12.")."""
+    bounds = [0]
+    position = 0
+    while (match := _CLAUSE_BREAK.search(text, position)) is not None:
+        if any(s < match.end() and match.start() < e for s, e in protected):
+            position = match.start() + 1  # "1.12. – hab ich": the date keeps its dot, the dash still splits
             continue
-        return match.start()
+        bounds.extend([match.start(), match.end()])
+        position = match.end()
+    bounds.append(len(text))
+    ranges = [(bounds[i], bounds[i + 1]) for i in range(0, len(bounds) - 1, 2)]
+    return [(s, e) for s, e in ranges if text[s:e].strip()]
+
+
+def _fix_typos(text: str, gazetteer: Gazetteer | None) -> str:
+    """Correct misspelt command words ("histroy", "Anurf"), but never a word the CRM knows as a name."""
+    fixes = spelling.corrections(text)
+    if fixes and gazetteer is not None:
+        known = gazetteer.lookup([fold(text[start:end]) for start, end, _ in fixes])
+        fixes = [f for f in fixes if fold(text[f[0] : f[1]]) not in known]
+    return spelling.apply(text, fixes)
+
+
+def _followup_split(text: str) -> int:
+    """Where a trailing follow-up clause starts ("…, follow up Friday"); len(text) when there is none."""
+    for match in FOLLOWUP_MARKERS.finditer(text):
+        if match.start() > 0:
+            return match.start()
     return len(text)
 
 
-def _body(main: str, cut: list[tuple[int, int]], names: list[tuple[int, int]]) -> str | None:
-    """What to write down: after "X:", or the clauses after the first; a lone clause only when it says
-    more than its cue words and names ("called Max" has nothing to add to "Call with Max Mustermann")."""
-    rest = _cut(main, cut)  # without the dates: "15:30" is no "X: note" colon
-    if ":" in rest:
-        return _tidy(rest.split(":", 1)[1])
-    clauses = [c for c in _CLAUSE_BREAK.split(rest) if c.strip()]
-    if len(clauses) > 1:
-        return _tidy(", ".join(clauses[1:]))
-    leftover = _cut(main, cut + names)
-    for pattern in LOG_CUES.values():
-        leftover = pattern.sub(" ", leftover)
-    words = [w for w in re.findall(r"\w+", leftover.lower()) if w not in STOPWORDS and not w.isdigit()]
-    return _tidy(_cut(main, cut)) if words else None
+def _target(command: Intent, mentions: list[Mention]) -> Intent:
+    """Prefer the name the gazetteer found inside a command's target ("touchpoint with Wernham Hog")."""
+    if not command.target or command.target.startswith("#"):
+        return command
+    inside = [
+        m for m in mentions if m.text in command.target and any(e.kind == "thirdparty" for e in m.entries)
+    ]
+    if len(inside) == 1 and fold(inside[0].text) != fold(command.target):
+        return replace(command, target=inside[0].text)
+    return command
 
 
-def _shift(matches: list[DateMatch], offset: int) -> list[DateMatch]:
-    return [replace(m, start=m.start + offset, end=m.end + offset) for m in matches]
+def _query_target(mentions: list[Mention]) -> str | None:
+    companies = [m for m in mentions if m.companies]
+    return (companies or mentions)[0].text if (companies or mentions) else None
+
+
+def _create_name(text: str) -> str:
+    """The name to create: after a colon, else the text without the command words around it."""
+    if ":" in text:
+        return text.split(":", 1)[1].strip(" \"'“”„")
+    called = re.search(r"\b(?:called|named|namens|mit\s+dem\s+namen)\s+(.+)$", text, re.IGNORECASE)
+    if called:
+        return called.group(1).strip(" \"'“”„")
+    text = re.sub(r"\s+(?:an|anlegen|hinzufügen|hinzufuegen)\s*[.!]*$", "", text, flags=re.IGNORECASE)
+    words = text.split()
+    while words and _CREATE_NOISE.fullmatch(words[0].strip(",;:")):
+        words.pop(0)
+    rest = " ".join(words)
+    rest = re.sub(r"\s+as\s+(?:a\s+)?(?:new\s+)?contact\b", "", rest, flags=re.IGNORECASE)
+    return rest.strip(" \"'“”„")
 
 
 def parse(
@@ -119,89 +147,198 @@ def parse(
     text = _fix_typos(text, gazetteer)
     lang = detect_language(text, language)
     command = parse_command(text)
-    if command is not None:
-        return replace(command, language=lang)
-    for name, pattern in (("last_contact", LAST_CONTACT_QUESTION), ("history", HISTORY_QUESTION)):
-        question = pattern.match(text)
-        if question and question.group("target").strip():
-            return Intent(name, target=question.group("target").strip(" \"'“”„"), language=lang)
-    if FOLLOWUPS.match(text):
-        dates = find_dates(text, now=now, tz=tz, prefer="future")
-        return Intent("followups", when=dates[0].value if dates else None, language=lang)
-
     tokens = tokenize(text, lang)
-    for name, pattern in (
-        ("create_contact", CREATE_CONTACT),
-        ("create_thirdparty", CREATE_THIRDPARTY),
-        ("create_contact", ADD_PERSON_TO),
-    ):
-        created = pattern.match(text)
-        if created:
-            mentions = find_mentions(text, tokens, gazetteer) if gazetteer else []
-            return Intent(
-                name,
-                target=created.group("name").strip(" \"'“”„"),
-                body=text,
-                mentions=tuple(mentions),
-                language=lang,
-            )
+    if command is not None and command.name in ("help", "undo"):
+        return replace(command, language=lang)
 
-    remind = bool(REMIND.match(text))
-    split = _followup_split(text, remind=remind)
+    split = _followup_split(text)
     main, clause = text[:split], text[split:]
-    past = bool(PAST_MARKERS.search(main)) and not (remind or _future_only(main))
+    past = bool(PAST_MARKERS.search(main)) and not _future_only(main)
     dates = find_dates(main, now=now, tz=tz, prefer="past" if past else "future")
     later = _shift(find_dates(clause, now=now, tz=tz, prefer="future"), split)
     blocked = [(d.start, d.end) for d in (*dates, *later)]
     mentions = find_mentions(text, tokens, gazetteer, blocked) if gazetteer else []
+    if command is not None and not (command.name == "show" and _own_agenda(text, mentions)):
+        return replace(_target(command, mentions), language=lang, mentions=tuple(mentions))
+
     unknown = unknown_names(tokens, mentions, blocked) or _model_names(text, mentions)
     found = {"mentions": tuple(mentions), "unknown_names": tuple(unknown), "language": lang}
 
     def intent(name: str, **slots: Any) -> Intent:
         return Intent(name, **found, **slots)  # type: ignore[arg-type]
 
-    if remind:
+    f = classify.features(
+        text,
+        [(m.start, m.end) for m in mentions] + blocked,
+        has_company=any(m.companies for m in mentions),
+        has_person=any(m.people for m in mentions),
+    )
+    if classify.is_undo(f):
+        return intent("undo")
+    if classify.is_help(f):
+        return intent("help")
+    create = classify.create_kind(text)
+    if create is not None:
+        return intent(create, target=_create_name(text), body=text)
+    query = classify.query_intent(f)
+    if query == "followups":
         moments = dates + later
-        first = moments[0] if moments else None
-        lead = REMIND.match(text)
-        body = _tidy(_cut(text, [(d.start, d.end) for d in moments] + [(0, lead.end() if lead else 0)]))
-        return intent(
-            "remind",
-            body=body,
-            followup=first.value if first else None,
-            when_has_time=bool(first and first.has_time),
-            past=False,
-        )
+        return intent("followups", when=moments[0].value if moments else None)
+    if query is not None and not (classify.is_reminder(f) or _log_report(f, query)):
+        return intent(query, target=_query_target(mentions))
+    if classify.is_reminder(f):
+        return _reminder(text, dates + later, intent)
+    return _log(text, main, split, dates, later, mentions, past, now, f, intent)
 
-    masked = [(m.start, m.end) for m in mentions]
-    cue = _earliest_cue(main, masked)
+
+def _own_agenda(text: str, mentions: list[Mention]) -> bool:
+    """ "show my reminders": the user's agenda, not a company called "my reminders"."""
+    return not mentions and bool(classify.OWN.search(text)) and bool(classify.TOPIC_FOLLOWUPS.search(text))
+
+
+def _log_report(f: classify.Features, query: str) -> bool:
+    """A message that reports a call or meeting is a log even when it mentions e.g. "invoice" or "team"."""
+    if f.question:
+        return False
+    kind, weak = classify.earliest_cue(f.masked)
+    return kind is not None and not weak and query in ("open_items", "contacts", "history")
+
+
+def _reminder(text: str, moments: list[DateMatch], intent: Any) -> Intent:
+    first = moments[0] if moments else None
+    spans = [(d.start, d.end) for d in moments]
+    lead = REMIND.match(text)
+    if lead:
+        spans.append((0, lead.end()))
+    rest = _cut(text, spans)
+    rest = re.sub(
+        r"\b(?:(?:bitte\s+)?erinnern|(?:remind|nudge|ping)\s+me|erinnere?\s+mich|reminder(?:\s+for)?"
+        r"|erinnerung(?:\s+f[üu]r)?|(?:wv|wiedervorlage)(?:\s+f[üu]r)?)\b|\s+setzen\s*$",
+        " ",
+        rest,
+        flags=re.IGNORECASE,
+    )
+    result: Intent = intent(
+        "remind",
+        body=_tidy(rest),
+        followup=first.value if first else None,
+        when_has_time=bool(first and first.has_time),
+        past=False,
+    )
+    return result
+
+
+def _log(
+    text: str,
+    main: str,
+    split: int,
+    dates: list[DateMatch],
+    later: list[DateMatch],
+    mentions: list[Mention],
+    past: bool,
+    now: datetime,
+    f: classify.Features,
+    intent: Any,
+) -> Intent:
+    masked = f.masked[: len(main)]
+    cue, weak = classify.earliest_cue(masked)
+    if NOTE_REQUEST.search(masked) and (cue is None or not _strong_report(masked)):
+        cue, weak = "log_note", False
     if cue is None:
         if mentions and _only_names(text, mentions):
-            return intent("show", target=mentions[0].text)
+            result: Intent = intent("show", target=_query_target(mentions))
+            return result
         if not (mentions and ":" in main and main.index(":") > mentions[0].start):
-            return intent("unknown")
+            unknown: Intent = intent("unknown")
+            return unknown
         cue = "log_note"
-    when = dates[0] if dates else None
+    if weak and not mentions and not f.has_person and not re.search(r"\b(?:with|mit|w/)\b", masked, re.I):
+        nothing: Intent = intent("unknown")  # "brb, grabbing coffee"
+        return nothing
+    protected = [(d.start, d.end) for d in dates]
+    clauses = _clauses(main, protected)
+    home = _cue_clause(masked, cue, clauses)
+    when = _when(dates, clauses, home, main)
+    body = _body(main, clauses, home, when, mentions)
     is_past = past or (when is not None and when.value <= now)
-    body = _body(main, [(d.start, d.end) for d in dates], masked)
-    return intent(
+    followup = later[0] if later else None
+    logged: Intent = intent(
         cue,
         body=body,
         when=when.value if when else None,
         when_has_time=bool(when and when.has_time),
-        followup=later[0].value if later else None,
+        followup=followup.value if followup else None,
         past=is_past if when else True,
-        resolved={"followup_has_time": later[0].has_time} if later else {},
+        resolved={"followup_has_time": followup.has_time} if followup else {},
     )
+    return logged
 
 
-def _fix_typos(text: str, gazetteer: Gazetteer | None) -> str:
-    """Correct misspelt command words ("histroy", "Anurf"), but never a word the CRM knows as a name."""
-    fixes = spelling.corrections(text)
-    if fixes and gazetteer is not None:
-        known = gazetteer.lookup([fold(text[start:end]) for start, end, _ in fixes])
-        fixes = [f for f in fixes if fold(text[f[0] : f[1]]) not in known]
-    return spelling.apply(text, fixes)
+def _strong_report(masked: str) -> bool:
+    """A call or meeting verb that reports one ("telefoniert", "met"), not a noun in a note ("no calls")."""
+    return bool(re.search(r"\b(?:called|telefoniert|angerufen|met|getroffen|spoke|talked)\b", masked, re.I))
+
+
+def _cue_clause(masked: str, cue: str, clauses: list[tuple[int, int]]) -> tuple[int, int] | None:
+    pattern = LOG_CUES[cue]
+    for match in pattern.finditer(masked):
+        for start, end in clauses:
+            if start <= match.start() < end:
+                return start, end
+    return clauses[0] if clauses else None
+
+
+def _when(
+    dates: list[DateMatch], clauses: list[tuple[int, int]], home: tuple[int, int] | None, main: str
+) -> DateMatch | None:
+    """The activity's time: a date in the cue's clause (the first clause when there is no cue), else a
+    clause that is no more than a date ("Call with Max, yesterday"); dates elsewhere belong to the note."""
+
+    def inside(clause: tuple[int, int] | None) -> list[DateMatch]:
+        return [d for d in dates if clause and clause[0] <= d.start < clause[1]]
+
+    found = inside(home if home is not None else (clauses[0] if clauses else None))
+    if found:
+        return found[0]
+    for clause in clauses:
+        found = inside(clause)
+        rest = _cut(main[clause[0] : clause[1]], [(d.start - clause[0], d.end - clause[0]) for d in found])
+        if found and len(re.findall(r"[^\W\d_]{2,}", rest)) <= 1:
+            return found[0]
+    return None
+
+
+def _body(
+    main: str,
+    clauses: list[tuple[int, int]],
+    home: tuple[int, int] | None,
+    when: DateMatch | None,
+    mentions: list[Mention],
+) -> str | None:
+    """What to write down: after "X:", else every clause but the cue's; a lone clause only when it says more
+    than its cue words and names ("called Max" adds nothing to "Call with Max Mustermann")."""
+    used = [(when.start, when.end)] if when else []
+    rest = _cut(main, used)
+    colon = re.search(r":\s", main)
+    if (
+        colon
+        and (home is None or colon.start() >= home[0])
+        and not (when and when.start <= colon.start() < when.end)
+    ):
+        return _tidy(_cut(main[colon.end() :], [(s - colon.end(), e - colon.end()) for s, e in used]))
+    others = [c for c in clauses if c != home]
+    if others:
+        text = " ".join(main[s:e] for s, e in others)
+        return _tidy(_cut(text, [])) if text.strip() else None
+    leftover = _cut(main, used + [(m.start, m.end) for m in mentions])
+    for pattern in LOG_CUES.values():
+        leftover = pattern.sub(" ", leftover)
+    words = [w for w in re.findall(r"\w+", leftover.lower()) if w not in STOPWORDS and not w.isdigit()]
+    return _tidy(rest) if words else None
+
+
+def _shift(matches: list[DateMatch], offset: int) -> list[DateMatch]:
+    return [replace(m, start=m.start + offset, end=m.end + offset) for m in matches]
 
 
 def _future_only(text: str) -> bool:
@@ -224,3 +361,6 @@ def _model_names(text: str, mentions: list[Mention]) -> list[str]:
         for ent, _label, start, end in model_entities(text)
         if not any(s < end and start < e for s, e in covered)
     ]
+
+
+__all__ = ["Token", "parse"]

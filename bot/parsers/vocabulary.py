@@ -15,7 +15,7 @@ def _words(*alternatives: str) -> re.Pattern[str]:
 # call); follow-up clauses are cut off before cues are looked for.
 LOG_CUES: dict[str, re.Pattern[str]] = {
     "log_call": _words(
-        r"call(?:ed|ing)?",
+        r"call(?:ed|ing|s)?",
         r"phone(?:d)?",
         r"phone\s+call",
         r"rang",
@@ -26,30 +26,35 @@ LOG_CUES: dict[str, re.Pattern[str]] = {
         r"spoke\s+(?:to|with)",
         r"talked\s+(?:to|with)",
         r"voicemail",
+        r"left\s+a\s+message",
         r"anruf",
         r"angerufen",
         r"anrufen",
         r"telefoniert",
         r"telefonat",
         r"telefonisch",
-        r"rückruf",
-        r"rueckruf",
-        r"zurückgerufen",
+        r"telefon",
+        r"telko",
+        r"tel\.",
+        r"r[üu]ckruf",
+        r"zur[üu]ckgerufen",
+        r"ab\s+gesprochen",
         r"gesprochen\s+mit",
         r"mit\s+\S+\s+gesprochen",
     ),
     "log_meeting": _words(
         r"met",
         r"meet(?:ing)?",
+        r"mtg",
         r"lunch",
         r"dinner",
         r"breakfast",
         r"coffee",
         r"visit(?:ed)?",
         r"demo(?:ed)?",
-        r"workshop",
+        r"\w*workshop",
         r"on[- ]?site",
-        r"video\s+call",
+        r"video\s+(?:call|meeting|conference)",
         r"zoom",
         r"teams\s+call",
         r"treffen",
@@ -63,26 +68,52 @@ LOG_CUES: dict[str, re.Pattern[str]] = {
         r"frühstück",
         r"kaffee",
         r"vor[- ]ort",
-        r"präsentation",
-        r"praesentation",
         r"trafen",
         r"traf",
+        r"videokonferenz",
+        r"konferenz",
+        r"\w*gespräch(?!\w)",
     ),
     "log_email": _words(
         r"e-?mail(?:ed)?",
         r"mailed",
+        r"gemailt",
         r"sent\s+(?:an?\s+)?(?:e-?mail|mail|offer|quote|proposal)",
         r"wrote\s+to",
         r"replied\s+to",
         r"schrieb",
         r"geschrieben",
-        r"mail\s+an",
-        r"e-?mail\s+an",
+        r"mail\s+(?:an|von|from|to)",
+        r"e-?mail\s+(?:an|von|to|from)",
+        r"(?:by|per|via)\s+e?-?mail",
+        r"got\s+a\s+mail",
+        r"fwd(?:'?d)?",
+        r"forwarded",
+        r"weitergeleitet",
         r"angebot\s+(?:geschickt|gesendet|verschickt)",
         r"geantwortet",
     ),
     "log_note": _words(r"note", r"notiz", r"memo", r"fyi", r"info\s+zu", r"vermerk", r"notieren", r"noted"),
 }
+# Nouns that name an occasion but not a report of one: "grabbing coffee" alone is no meeting to log.
+WEAK_CUES = re.compile(
+    r"lunch|dinner|breakfast|coffee|kaffee|mittagessen|abendessen|frühstück|demo|zoom|konferenz",
+    re.IGNORECASE,
+)
+# An explicit request to write something down makes it a note, whatever else the text mentions.
+NOTE_REQUEST = _words(
+    r"note\s+(?:it|this|that)",
+    r"pls\s+note",
+    r"please\s+note",
+    r"(?:bitte\s+)?notieren",
+    r"als\s+notiz",
+    r"zur\s+info(?:\s+notieren)?",
+    r"^\s*note\b",
+    r"^\s*notiz\b",
+    r"^\s*fyi\b",
+    r"^\s*vermerk\b",
+    r"^\s*memo\b",
+)
 
 # Follow-up markers: the clause from here on is a follow-up, not part of the note.
 FOLLOWUP_MARKERS = _words(
@@ -242,6 +273,7 @@ STOPWORDS = frozenset(
     unser euer heute morgen gestern übermorgen woche monat jahr nächste letzte anruf angerufen
     telefoniert telefonat termin treffen getroffen notiz mail wiedervorlage erinnerung bitte danke auch
     noch schon nur wieder alle alles besprochen gesprochen angebot auftrag rechnung projekt ticket
-    preise preis neue neuer neues mr mrs ms dr prof herr frau hr fr
+    preise preis neue neuer neues mr mrs ms dr prof herr frau hr fr herrn lange kurz kurze kurzer kurzes
+    langes langer long quick short brief team zusammen guten good morgen
     """.split()
 )

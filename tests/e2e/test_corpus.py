@@ -42,3 +42,12 @@ def test_corpus_accuracy(tmp_path: Path) -> None:
     assert set(summary.fields) == set(FIELDS)
     fully_right = summary.rate
     assert fully_right >= MIN_FULLY_RIGHT, format_report(summary)
+
+
+@pytest.mark.slow
+def test_held_out_corpus_accuracy(tmp_path: Path) -> None:
+    """A second corpus written without seeing the first's phrasings; also kept at ≥ 97 %."""
+    cases = load_corpus(DEFAULT_CORPUS.parent / "corpus_holdout.jsonl")
+    assert len(cases) >= 100
+    summary = measure(cases, workdir=tmp_path)
+    assert summary.rate >= MIN_FULLY_RIGHT, format_report(summary)

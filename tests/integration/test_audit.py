@@ -80,3 +80,10 @@ def test_an_update_that_changes_nothing_is_not_recorded(app: App) -> None:
         uow.commit()
     with app.uow() as uow:
         assert [r.action for r in uow.session.scalars(select(AuditLog))] == ["create"]
+
+
+def test_rows_are_time_stamped_with_the_apps_clock(app: App) -> None:
+    with app.uow() as uow:
+        tp = company(uow.session, "Hooli")
+        uow.commit()
+    assert (tp.created_at, tp.updated_at) == (NOW, NOW)

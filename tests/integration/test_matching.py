@@ -157,3 +157,12 @@ def test_renamed_company_is_found_under_its_new_name_at_once(crm: App) -> None:
         fuzzy = crm.matcher(uow).thirdparty_by_name("Soylnet Green")
     assert fuzzy.best is not None
     assert fuzzy.best.name == "Soylent Green AG"
+
+
+def test_an_individuals_own_domain_is_not_a_company_domain(app: App) -> None:
+    with app.uow() as uow:
+        person_tp = company(uow.session, "Erika Privat", is_individual=True, email="erika@familie-muster.de")
+        firm = company(uow.session, "Muster AG", email="info@muster.example")
+        uow.commit()
+        assert person_tp.email_domains == []
+        assert firm.email_domains == ["muster.example"]

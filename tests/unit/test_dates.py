@@ -440,3 +440,20 @@ def test_any_text_gives_well_formed_matches(text: str, prefer: Prefer, tz: ZoneI
         assert match.value.tzinfo is tz
         assert match.has_date or match.has_time
         end = match.end
+
+
+@pytest.mark.parametrize(
+    ("text", "expected", "span"),
+    [
+        ("WV übernächste Woche", "Mon 07.12. 00:00", "übernächste Woche"),
+        ("übernächsten Montag um 10 Uhr", "Mon 07.12. 10:00", "übernächsten Montag um 10 Uhr"),
+        ("the week after next", "Mon 07.12. 00:00", "the week after next"),
+        ("f/u Wed", "Wed 25.11. 00:00", "f/u Wed"),
+        ("Mittwoch 10 Uhr: Anke anrufen", "Wed 25.11. 10:00", "Mittwoch 10 Uhr"),
+    ],
+)
+def test_week_after_next_abbreviations_and_a_colon_after_uhr(text: str, expected: str, span: str) -> None:
+    now = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)  # Monday 09:00 in Berlin
+    (match,) = find_dates(text, now=now, tz=ZoneInfo("Europe/Berlin"))
+    assert match.value.strftime("%a %d.%m. %H:%M") == expected
+    assert match.text == span

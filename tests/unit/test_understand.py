@@ -185,3 +185,34 @@ def test_intent_round_trips_through_json(gaz: MemoryGazetteer) -> None:
     )
     again = Intent.from_json(parsed.to_json())
     assert again == parsed
+
+
+def test_an_installed_statistical_model_adds_unknown_names(
+    gaz: MemoryGazetteer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.parsers import nlp
+
+    # No lead word ("with", "mit") before the name: the rules alone do not notice it.
+    assert p("Sarah Connor called about the renewal", gaz).unknown_names == ()
+    monkeypatch.setattr(
+        nlp, "model_entities", lambda text: [("Sarah Connor", "PERSON", 0, 12), ("ACME", "ORG", 40, 44)]
+    )
+    monkeypatch.setattr("bot.parsers.understand.model_entities", nlp.model_entities)
+    parsed = p("Sarah Connor called about the renewal", gaz)
+    assert parsed.unknown_names == ("Sarah Connor", "ACME")
+
+
+def test_without_a_model_nothing_is_downloaded_and_no_names_are_added(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import importlib.util
+
+    from bot.parsers import nlp
+
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name: None)
+    nlp.statistical_model.cache_clear()
+    try:
+        assert nlp.statistical_model() is None
+        assert nlp.model_entities("Met Sarah Connor from Cyberdyne Systems") == []
+    finally:
+        nlp.statistical_model.cache_clear()

@@ -70,6 +70,8 @@ class IdMixin:
 
 
 class TimestampMixin:
+    """Set from the acting clock by bot.crm.audit before each flush; the defaults serve bare Core inserts."""
+
     created_at: Mapped[datetime] = mapped_column(default=utcnow, sort_order=100)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow, sort_order=100)
 
