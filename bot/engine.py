@@ -70,7 +70,10 @@ def mark_handled(session: Session, msg: InboundMessage, user_id: int, result: di
     once both get here; the unique key lets only one commit, and the other's writes roll back with it."""
     session.add(
         ProcessedMessage(
-            channel=msg.channel, message_id=msg.message_id, user_id=user_id, processed_at=msg.received_at,
+            channel=msg.channel,
+            message_id=msg.message_id,
+            user_id=user_id,
+            processed_at=msg.received_at,
             result=result,
         )
     )

@@ -195,8 +195,11 @@ def strip_legal_suffix(folded: str) -> str:
 
 
 def name_key(name: str) -> str:
-    """The matching key of a company name: folded, legal suffix removed."""
-    return strip_legal_suffix(fold(name))
+    """The matching key of a company name: folded, a joining "und"/"and" dropped ("Müller und Söhne" is
+    "Müller & Söhne"), legal suffix removed."""
+    words = fold(name).split()
+    kept = [w for i, w in enumerate(words) if not (w in ("und", "and", "u") and 0 < i < len(words) - 1)]
+    return strip_legal_suffix(" ".join(kept))
 
 
 def name_tokens(keys: list[tuple[str, str]]) -> list[str]:

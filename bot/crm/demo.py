@@ -67,8 +67,12 @@ SILENT_AFTER_DAYS = 40  # the silent customers' latest contact is at least this 
 RECENT_DAYS = 21  # every other customer was contacted within this many days
 KIND_WEIGHTS = {"call": 35, "email": 25, "email_in": 20, "meeting": 10, "note": 10}
 KIND_TYPE = {
-    "call": ActivityType.CALL, "meeting": ActivityType.MEETING, "email": ActivityType.EMAIL,
-    "email_in": ActivityType.EMAIL_IN, "note": ActivityType.NOTE, "prospect": ActivityType.CALL,
+    "call": ActivityType.CALL,
+    "meeting": ActivityType.MEETING,
+    "email": ActivityType.EMAIL,
+    "email_in": ActivityType.EMAIL_IN,
+    "note": ActivityType.NOTE,
+    "prospect": ActivityType.CALL,
     "supplier": ActivityType.NOTE,
 }
 STAGE_QUOTE_STATUS = {"open": QuoteStatus.OPEN, "lost": QuoteStatus.NOT_SIGNED, "signed": QuoteStatus.SIGNED}
@@ -113,9 +117,15 @@ def load_demo(session: Session, *, now: datetime) -> DemoSummary:
         return session.scalar(select(func.count()).select_from(model)) or 0
 
     return DemoSummary(
-        users=count(User), thirdparties=count(ThirdParty), contacts=count(Contact),
-        activities=count(Activity), quotes=count(Quote), orders=count(Order), invoices=count(Invoice),
-        tickets=count(Ticket), projects=count(Project),
+        users=count(User),
+        thirdparties=count(ThirdParty),
+        contacts=count(Contact),
+        activities=count(Activity),
+        quotes=count(Quote),
+        orders=count(Order),
+        invoices=count(Invoice),
+        tickets=count(Ticket),
+        projects=count(Project),
     )
 
 
@@ -231,8 +241,14 @@ class _Demo:
     def add_users(self) -> None:
         for seed in data.USERS:
             user = add_user(
-                self.session, login=seed.login, name=seed.name, emails=[seed.email], timezone=seed.timezone,
-                language=seed.language, admin=seed.admin, restricted=seed.restricted,
+                self.session,
+                login=seed.login,
+                name=seed.name,
+                emails=[seed.email],
+                timezone=seed.timezone,
+                language=seed.language,
+                admin=seed.admin,
+                restricted=seed.restricted,
                 preferred_channel=seed.preferred_channel,
             )
             _stamp(user, self.now - timedelta(days=730))
@@ -245,21 +261,39 @@ class _Demo:
         if seed.domain and seed.individual:
             email, website = f"{_mailbox(seed.name.split()[0])}@{seed.domain}", f"https://{seed.domain}"
         elif seed.domain:
-            email, website = f"{'info' if seed.lang == 'de' else 'hello'}@{seed.domain}", f"https://www.{seed.domain}"
+            email, website = (
+                f"{'info' if seed.lang == 'de' else 'hello'}@{seed.domain}",
+                f"https://www.{seed.domain}",
+            )
         prospect_status = seed.prospect_status
         if prospect_status is None:
             prospect_status = ProspectStatus.CONTACTED if is_customer else ProspectStatus.NEVER_CONTACTED
         creator = self.users[seed.reps[0] if seed.reps else "anna"]
         tp = create_thirdparty(
-            self.session, name=seed.name, created_by=creator, alias=seed.alias,
+            self.session,
+            name=seed.name,
+            created_by=creator,
+            alias=seed.alias,
             status=ThirdPartyStatus.CLOSED if seed.closed else ThirdPartyStatus.ACTIVE,
-            customer_type=seed.customer_type, is_supplier=seed.supplier, is_individual=seed.individual,
+            customer_type=seed.customer_type,
+            is_supplier=seed.supplier,
+            is_individual=seed.individual,
             customer_code=self.code("CU", created) if seed.customer_type != CustomerType.NONE else None,
             supplier_code=self.code("SU", created) if seed.supplier else None,
-            address=seed.street, zip=seed.zip, town=seed.town, country_code=seed.country, phone=seed.phone,
-            email=email, website=website, vat_number=seed.vat, prospect_status=prospect_status,
-            prospect_level=seed.prospect_level, lead_source=seed.lead_source, default_language=seed.lang,
-            payment_terms="30D" if is_customer else None, payment_mode="VIR" if is_customer else None,
+            address=seed.street,
+            zip=seed.zip,
+            town=seed.town,
+            country_code=seed.country,
+            phone=seed.phone,
+            email=email,
+            website=website,
+            vat_number=seed.vat,
+            prospect_status=prospect_status,
+            prospect_level=seed.prospect_level,
+            lead_source=seed.lead_source,
+            default_language=seed.lang,
+            payment_terms="30D" if is_customer else None,
+            payment_mode="VIR" if is_customer else None,
             note_private=seed.note,
             converted_at=self.days_ago(seed.converted_days_ago),
         )
@@ -283,10 +317,17 @@ class _Demo:
         self.people[seed.name] = []
         for person, ext in zip(people, extensions, strict=True):
             contact = create_contact(
-                self.session, firstname=person.first, lastname=person.last, thirdparty=tp, created_by=creator,
-                civility=person.civility, job_title=person.job or next(jobs), language=seed.lang,
+                self.session,
+                firstname=person.first,
+                lastname=person.last,
+                thirdparty=tp,
+                created_by=creator,
+                civility=person.civility,
+                job_title=person.job or next(jobs),
+                language=seed.lang,
                 email=person.email or f"{_mailbox(person.first)}.{_mailbox(person.last)}@{seed.domain}",
-                phone=_extension(seed.phone, ext), country_code=seed.country,
+                phone=_extension(seed.phone, ext),
+                country_code=seed.country,
                 phone_mobile=self.mobile(seed.country) if self.rng.random() < 0.5 else None,
             )
             _stamp(contact, created)
@@ -315,9 +356,16 @@ class _Demo:
     def add_private_contacts(self) -> None:
         for login, lang, person in data.PRIVATE_CONTACTS:
             contact = create_contact(
-                self.session, firstname=person.first, lastname=person.last, created_by=self.users[login],
-                civility=person.civility, job_title=person.job, language=lang, email=person.email,
-                is_private=True, phone_mobile=self.mobile("DE" if lang == "de" else "GB"),
+                self.session,
+                firstname=person.first,
+                lastname=person.last,
+                created_by=self.users[login],
+                civility=person.civility,
+                job_title=person.job,
+                language=lang,
+                email=person.email,
+                is_private=True,
+                phone_mobile=self.mobile("DE" if lang == "de" else "GB"),
             )
             _stamp(contact, self.now - timedelta(days=self.rng.randint(30, 300)))
 
@@ -363,8 +411,16 @@ class _Demo:
             self.log(seed, contact, owner, KIND_TYPE[kind], rng.choice(data.TEXTS[seed.lang][kind]), start)
 
     def log(
-        self, seed: data.CompanySeed, contact: Contact | None, owner: User, type_code: str,
-        text: tuple[str, str], start: datetime, *, linked: tuple[str, int] | None = None, **words: str,
+        self,
+        seed: data.CompanySeed,
+        contact: Contact | None,
+        owner: User,
+        type_code: str,
+        text: tuple[str, str],
+        start: datetime,
+        *,
+        linked: tuple[str, int] | None = None,
+        **words: str,
     ) -> Activity:
         """One past event, done or logged; emails get addresses, a subject and a unique Message-ID.
 
@@ -385,14 +441,28 @@ class _Demo:
             subject = label
         is_call, is_meeting = type_code == ActivityType.CALL, type_code == ActivityType.MEETING
         activity = log_activity(
-            self.session, type_code=type_code, label=label, body=body, start_at=start, owner=owner,
-            thirdparty=tp, contacts=[contact] if contact else [], source=SOURCE, linked=linked,
+            self.session,
+            type_code=type_code,
+            label=label,
+            body=body,
+            start_at=start,
+            owner=owner,
+            thirdparty=tp,
+            contacts=[contact] if contact else [],
+            source=SOURCE,
+            linked=linked,
             percent=Percent.DONE if is_call or is_meeting else Percent.NOT_APPLICABLE,
             end_at=start + timedelta(hours=1) if is_meeting else None,
-            location=(("Microsoft Teams" if "Video" in label else f"{seed.street}, {seed.town}")
-                      if is_meeting else None),
+            location=(
+                ("Microsoft Teams" if "Video" in label else f"{seed.street}, {seed.town}")
+                if is_meeting
+                else None
+            ),
             call_duration_s=self.rng.randint(3, 40) * 60 if is_call else None,
-            email_message_id=message_id, email_from=sender, email_to=recipient, email_subject=subject,
+            email_message_id=message_id,
+            email_from=sender,
+            email_to=recipient,
+            email_subject=subject,
         )
         _stamp(activity, start)
         return activity
@@ -433,30 +503,56 @@ class _Demo:
         net = Decimal(seed.amount).quantize(Decimal("0.01"))
         vat = (net * Decimal(data.VAT_RATES.get(company.country, "0"))).quantize(Decimal("0.01"))
         common: dict[str, Any] = {
-            "thirdparty_id": self.tps[seed.company].id, "contact_id": contact.id if contact else None,
-            "owner_id": deal.owner.id, "total_ht": net, "total_vat": vat, "total_ttc": net + vat,
-            "currency": data.CURRENCIES[company.country], "note_public": deal.title,
+            "thirdparty_id": self.tps[seed.company].id,
+            "contact_id": contact.id if contact else None,
+            "owner_id": deal.owner.id,
+            "total_ht": net,
+            "total_vat": vat,
+            "total_ttc": net + vat,
+            "currency": data.CURRENCIES[company.country],
+            "note_public": deal.title,
         }
         sent = _at(deal.quote_day, 11, 0, tz)
         quote = Quote(
-            ref=quote_ref, date=deal.quote_day, status=STAGE_QUOTE_STATUS.get(seed.stage, QuoteStatus.BILLED),
-            valid_until=deal.quote_day + timedelta(days=30), validated_at=sent, created_at=sent,
-            updated_at=sent, signed_at=_at(deal.order_day, 10, 0, tz) if deal.order_day else None, **common,
+            ref=quote_ref,
+            date=deal.quote_day,
+            status=STAGE_QUOTE_STATUS.get(seed.stage, QuoteStatus.BILLED),
+            valid_until=deal.quote_day + timedelta(days=30),
+            validated_at=sent,
+            created_at=sent,
+            updated_at=sent,
+            signed_at=_at(deal.order_day, 10, 0, tz) if deal.order_day else None,
+            **common,
         )
         session.add(quote)
         session.flush()
         self.quotes[(seed.company, deal.title)] = quote
-        self.log(company, contact, deal.owner, ActivityType.EMAIL, data.QUOTE_MAIL[company.lang], sent,
-                 linked=("quote", quote.id), ref=quote.ref, title=deal.title)
+        self.log(
+            company,
+            contact,
+            deal.owner,
+            ActivityType.EMAIL,
+            data.QUOTE_MAIL[company.lang],
+            sent,
+            linked=("quote", quote.id),
+            ref=quote.ref,
+            title=deal.title,
+        )
         if deal.order_day is None:
             return
         billed = deal.invoice_day is not None
         ordered = _at(deal.order_day, 10, 0, tz)
         order = Order(
-            ref=next(refs["order"]), date=deal.order_day, quote_id=quote.id, billed=billed,
+            ref=next(refs["order"]),
+            date=deal.order_day,
+            quote_id=quote.id,
+            billed=billed,
             status=OrderStatus.DELIVERED if billed else OrderStatus.VALIDATED,
-            delivery_date=deal.order_day + timedelta(days=21), validated_at=ordered, created_at=ordered,
-            updated_at=ordered, **common,
+            delivery_date=deal.order_day + timedelta(days=21),
+            validated_at=ordered,
+            created_at=ordered,
+            updated_at=ordered,
+            **common,
         )
         session.add(order)
         session.flush()
@@ -464,17 +560,28 @@ class _Demo:
             return
         invoiced = _at(deal.invoice_day, 9, 30, tz)
         invoice = Invoice(
-            ref=next(refs["invoice"]), date=deal.invoice_day, due_date=deal.invoice_day + timedelta(days=30),
-            status=InvoiceStatus.PAID if deal.paid_day else InvoiceStatus.UNPAID, order_id=order.id,
-            paid=deal.paid_day is not None, validated_at=invoiced, created_at=invoiced, updated_at=invoiced,
+            ref=next(refs["invoice"]),
+            date=deal.invoice_day,
+            due_date=deal.invoice_day + timedelta(days=30),
+            status=InvoiceStatus.PAID if deal.paid_day else InvoiceStatus.UNPAID,
+            order_id=order.id,
+            paid=deal.paid_day is not None,
+            validated_at=invoiced,
+            created_at=invoiced,
+            updated_at=invoiced,
             **common,
         )
         session.add(invoice)
         if deal.paid_day is not None:
             booked = _at(deal.paid_day, 12, 0, tz)
             payment = Payment(
-                ref=next(refs["payment"]), date=deal.paid_day, amount=net + vat, payment_mode="VIR",
-                author_id=deal.owner.id, created_at=booked, updated_at=booked,
+                ref=next(refs["payment"]),
+                date=deal.paid_day,
+                amount=net + vat,
+                payment_mode="VIR",
+                author_id=deal.owner.id,
+                created_at=booked,
+                updated_at=booked,
             )
             payment.allocations.append(PaymentAllocation(invoice=invoice, amount=net + vat))
             session.add(payment)
@@ -490,13 +597,29 @@ class _Demo:
         max_ = self.contact("ACME GmbH", "Mustermann")
         offer = self.quotes[("ACME GmbH", f"Wartungsvertrag {self.next_year}")]
         called = _at(friday - timedelta(days=3), 10, 30, BERLIN)
-        self.log(acme, max_, anna, ActivityType.CALL, data.ACME_CALL, called, linked=("quote", offer.id),
-                 ref=offer.ref)
+        self.log(
+            acme,
+            max_,
+            anna,
+            ActivityType.CALL,
+            data.ACME_CALL,
+            called,
+            linked=("quote", offer.id),
+            ref=offer.ref,
+        )
         label, body = (part.format(**self.words(acme, max_), ref=offer.ref) for part in data.ACME_FOLLOWUP)
         followup = log_activity(
-            self.session, type_code=ActivityType.NOTE, label=label, body=body, owner=anna, contacts=[max_],
-            start_at=_at(friday, 9, 0, BERLIN), thirdparty=self.tps[acme.name], percent=Percent.TODO,
-            source=SOURCE, linked=("quote", offer.id),
+            self.session,
+            type_code=ActivityType.NOTE,
+            label=label,
+            body=body,
+            owner=anna,
+            contacts=[max_],
+            start_at=_at(friday, 9, 0, BERLIN),
+            thirdparty=self.tps[acme.name],
+            percent=Percent.TODO,
+            source=SOURCE,
+            linked=("quote", offer.id),
         )
         _stamp(followup, called)
         _stamp(add_reminder(self.session, user=anna, due_at=followup.start_at, activity=followup), called)
@@ -511,9 +634,19 @@ class _Demo:
         start = datetime.combine(day if seed.in_days == 0 else _workday_forward(day), seed.at, tzinfo=tz)
         people = [self.contact(seed.company, n) for n in seed.lastnames] or self.people[seed.company][:1]
         activity = log_activity(
-            self.session, type_code=ActivityType.MEETING, label=seed.label, body=seed.body, start_at=start,
-            end_at=start + timedelta(hours=1), owner=users[0], users=users, thirdparty=self.tps[seed.company],
-            contacts=people, percent=Percent.TODO, location=seed.location, source=SOURCE,
+            self.session,
+            type_code=ActivityType.MEETING,
+            label=seed.label,
+            body=seed.body,
+            start_at=start,
+            end_at=start + timedelta(hours=1),
+            owner=users[0],
+            users=users,
+            thirdparty=self.tps[seed.company],
+            contacts=people,
+            percent=Percent.TODO,
+            location=seed.location,
+            source=SOURCE,
         )
         _stamp(activity, self.now - timedelta(days=4))
         return activity
@@ -531,14 +664,24 @@ class _Demo:
             closed = None
             if seed.status == TicketStatus.CLOSED:
                 closed = opened + timedelta(days=self.rng.randint(1, 3))
-            self.session.add(Ticket(
-                ref=ref, track_id="".join(self.rng.choices(string.ascii_lowercase + string.digits, k=16)),
-                subject=seed.subject, message=seed.message, thirdparty_id=tp.id, assignee_id=owner.id,
-                contact_id=contact.id if contact else None,
-                origin_email=contact.email if contact else tp.email,
-                type_code=seed.type_code, severity_code=seed.severity, status=seed.status, closed_at=closed,
-                created_at=opened, updated_at=closed or opened,
-            ))
+            self.session.add(
+                Ticket(
+                    ref=ref,
+                    track_id="".join(self.rng.choices(string.ascii_lowercase + string.digits, k=16)),
+                    subject=seed.subject,
+                    message=seed.message,
+                    thirdparty_id=tp.id,
+                    assignee_id=owner.id,
+                    contact_id=contact.id if contact else None,
+                    origin_email=contact.email if contact else tp.email,
+                    type_code=seed.type_code,
+                    severity_code=seed.severity,
+                    status=seed.status,
+                    closed_at=closed,
+                    created_at=opened,
+                    updated_at=closed or opened,
+                )
+            )
         self.session.flush()
 
     def add_projects(self) -> None:
@@ -549,19 +692,35 @@ class _Demo:
         for seed, start, ref in zip(data.PROJECTS, starts, _numbered("PJ", starts), strict=True):
             created = _at(start, 9, 0, BERLIN)
             project = Project(
-                ref=ref, title=seed.title, description=seed.description, status=ProjectStatus.OPEN,
-                thirdparty_id=self.tps[seed.company].id, owner_id=self.owner_of(self.seeds[seed.company]).id,
-                start_date=start, is_opportunity=True, opp_status=seed.opp_status,
+                ref=ref,
+                title=seed.title,
+                description=seed.description,
+                status=ProjectStatus.OPEN,
+                thirdparty_id=self.tps[seed.company].id,
+                owner_id=self.owner_of(self.seeds[seed.company]).id,
+                start_date=start,
+                is_opportunity=True,
+                opp_status=seed.opp_status,
                 opp_percent=seed.opp_percent,
-                opp_amount=Decimal(seed.opp_amount), created_at=created, updated_at=created,
+                opp_amount=Decimal(seed.opp_amount),
+                created_at=created,
+                updated_at=created,
             )
             for task in seed.tasks:
                 due = _at(_workday_forward(today + timedelta(days=task.due_in_days)), 17, 0, BERLIN)
-                project.tasks.append(Task(
-                    ref=next(task_refs), label=task.label, assignee_id=self.users[task.assignee].id,
-                    start_at=created, due_at=due, progress=task.progress, created_at=created,
-                    updated_at=created, planned_hours=Decimal(task.planned_hours),
-                    closed_at=due if task.progress == 100 else None,
-                ))
+                project.tasks.append(
+                    Task(
+                        ref=next(task_refs),
+                        label=task.label,
+                        assignee_id=self.users[task.assignee].id,
+                        start_at=created,
+                        due_at=due,
+                        progress=task.progress,
+                        created_at=created,
+                        updated_at=created,
+                        planned_hours=Decimal(task.planned_hours),
+                        closed_at=due if task.progress == 100 else None,
+                    )
+                )
             self.session.add(project)
         self.session.flush()

@@ -100,9 +100,27 @@ def answer(
     options = question.options
     if typed.isdigit() and 1 <= int(typed) <= len(options):
         return Answer(question, options[int(typed) - 1]["value"])
+    picked = _by_words(typed, [str(option["label"]) for option in options])
+    return Answer(question, options[picked]["value"]) if picked is not None else None
+
+
+# Words that carry nothing in an answer like "the Tyrell one" / "die vom Gasthaus Zur Linde".
+_FILLER = frozenset("the one a an that this of from at die der das den dem vom von bei beim mit aus".split())
+
+
+def _by_words(typed: str, labels: list[str]) -> int | None:
+    """The option whose label the answer names: the whole label, its start ("max muster"), or its
+    distinctive words ("Mary Garcia", "the Tyrell one", "die vom Gasthaus Zur Linde"); else None."""
     wanted = fold(typed)
-    for option in options:
-        label = fold(str(option["label"]))
+    folded = [fold(label) for label in labels]
+    for index, label in enumerate(folded):
         if wanted and (wanted == label or (len(wanted) >= 3 and label.startswith(wanted))):
-            return Answer(question, option["value"])
-    return None
+            return index
+    words = [w for w in wanted.split() if w not in _FILLER and len(w) >= 3]
+    if not words:
+        return None
+    scores = [sum(1 for w in words if w in label.split()) for label in folded]
+    best = max(scores)
+    if best == 0 or scores.count(best) > 1 or best * 2 < len(words):
+        return None
+    return scores.index(best)

@@ -32,8 +32,10 @@ def followups(intent: Intent, ctx: HandlerContext) -> Reply:
     )
     overdue = [a for a in rows if a.start_at < start_of_day]
     due = [a for a in rows if a.start_at >= start_of_day]
+    data = {"when": start_of_day.isoformat()}
     if not rows:
-        return Reply(ctx.t("agenda.nothing", day=ctx.when(start_of_day, all_day=True, relative=True)))
+        text = ctx.t("agenda.nothing", day=ctx.when(start_of_day, all_day=True, relative=True))
+        return Reply(text[:1].upper() + text[1:], data=data)
 
     def line(a: Activity) -> str:
         kind = kind_label("todo" if a.type_code == ActivityType.NOTE else _kind(a.type_code), ctx.lang)

@@ -18,7 +18,10 @@ from bot.parsers.intents import Intent
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _URL = re.compile(r"\b(?:https?://)?(?:www\.)?[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}(?:/\S*)?", re.IGNORECASE)
 _PHONE = re.compile(r"(?:\+|00)?\d[\d\s/().-]{6,}\d")
-_AT_COMPANY = re.compile(r"\s+(?:at|from|of|bei|von|@)\s+(?P<company>.+)$", re.IGNORECASE)
+_AT_COMPANY = re.compile(
+    r"\s+(?:at|from|of|to|bei|von|vom|beim|@)\s+(?:der\s+|dem\s+|the\s+)?(?P<company>.+)$", re.IGNORECASE
+)
+_TITLE = re.compile(r"^(?:(?:frau|herr|herrn|mr|mrs|ms|dr|prof)\.?\s+)+", re.IGNORECASE)
 _KINDS = (
     (re.compile(r"\b(?:prospect|lead|interessent(?:en)?)\b", re.IGNORECASE), CustomerType.PROSPECT),
     (re.compile(r"\b(?:customer|kunden?)\b", re.IGNORECASE), CustomerType.CUSTOMER),
@@ -51,11 +54,16 @@ def _extras(text: str) -> tuple[str, dict[str, str]]:
     phone = _PHONE.search(rest)
     if phone:
         found["phone"] = phone.group(0).strip()
+        rest = rest.replace(phone.group(0), " ")
+    leftover = rest.strip(" ,;:")
+    if leftover and not re.search(r"\b(?:she|he|they|sie|er|ist|is|was|war)\b", leftover, re.IGNORECASE):
+        found["rest"] = _name(leftover.split(",")[0])
     return _name(head), found
 
 
 def create_thirdparty(intent: Intent, ctx: HandlerContext) -> Reply:
     name, extras = _extras(intent.target or "")
+    extras.pop("rest", None)
     if not name:
         raise Refused(ctx.t("create.need_name"))
     existing = ctx.matcher.thirdparty_by_name(name).best
@@ -85,13 +93,13 @@ def create_thirdparty(intent: Intent, ctx: HandlerContext) -> Reply:
 
 def create_contact(intent: Intent, ctx: HandlerContext) -> Reply:
     text, extras = _extras(intent.target or "")
+    company_text = extras.pop("rest", None)
     at = _AT_COMPANY.search(text)
-    person = text[: at.start()].strip() if at else text
+    person = _TITLE.sub("", text[: at.start()].strip() if at else text)
     tp = None
-    if at:
-        tp = resolve.thirdparty(
-            ctx, Intent("show", target=at.group("company").strip(), resolved=intent.resolved)
-        )
+    company = at.group("company").strip() if at else company_text
+    if company:
+        tp = resolve.thirdparty(ctx, Intent("show", target=company, resolved=intent.resolved))
     elif intent.mentions:
         people = resolve.participants(ctx, intent, required=False)
         tp = people.thirdparty

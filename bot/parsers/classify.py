@@ -21,185 +21,76 @@ _Q_START = re.compile(
 )
 
 
-def _any(*words: str) -> re.Pattern[str]:
-    return re.compile(r"(?<![\w-])(?:" + "|".join(words) + r")(?![\w])", re.IGNORECASE)
+def _any(words: str) -> re.Pattern[str]:
+    """A case-insensitive pattern from whitespace-separated regex alternatives (``\\s`` for spaces)."""
+    return re.compile(r"(?<![\w-])(?:" + "|".join(words.split()) + r")(?![\w])", re.IGNORECASE)
 
 
-TOPIC_FOLLOWUPS = _any(
-    r"agenda",
-    r"zettel",
-    r"f[äa]llig",
-    r"due",
-    r"on\s+for",
-    r"on\s+my\s+plate",
-    r"reminders",
-    r"to-?dos",
-    r"wiedervorlagen",
-    r"erinnerungen",
-    r"termine",
-    r"aufgaben",
-    r"follow[- ]?ups",
-    r"my\s+day",
-    r"mein\s+tag",
-    r"steht\s+(?:\w+\s+)?an",
+TOPIC_FOLLOWUPS = _any(r"""
+    agenda zettel f[äa]llig due on\s+for on\s+my\s+plate reminders to-?dos to-?do\s+list erledigen
+    auf\s+meinem\s+tisch auf\s+dem\s+tisch schedule kalender calendar wiedervorlagen erinnerungen termine
+    aufgaben follow[-\s]?ups my\s+day mein\s+tag steht\s+(?:\w+\s+)?an
+""")
+OWN = _any(r"my i me mein(?:e|en|er)? ich mir mich")
+TOPIC_LAST = _any(r"""
+    last latest zuletzt letzte[rnms]? most\s+recent recently how\s+long\s+since seit\s+wann
+    wie\s+lange\s+(?:schon\s+)?(?:kein|nicht)
+""")
+TOPIC_CONTACTS = _any(r"""
+    who who(?:'|’)s wer wen ansprechpartner(?:in|innen)? contacts? people guy person talk\s+to kontakte leute
+    jemand(?:en)? kennen\s+wir team mit\s+wem kontaktpersonen? names? reach\s+out\s+to
+    who\s+to\s+(?:call|contact)
+""")
+TOPIC_OPEN = _any(r"""
+    open offen(?:e|en|er)? pending outstanding unpaid unbezahlt(?:e|en)? erledigt tickets? rechnungen angebote
+    invoices? quotes? posten ausstehend(?:e|en)? h[äa]ngt unresolved owes?\s+us owe schuldet schulden
+""")
+TOPIC_HISTORY = _any(r"""
+    history \w*verlauf \w*historie aktivit[äa]ten activities activity\s+log log done gelaufen happened news
+    neues passiert bisher so\s+far timeline gab(?:'|’)?s interactions? kommunikation past\s+activities
+    auflisten list\s+(?:every|all)
+""")
+SHOW_WORDS = _any(r"""
+    show pull\s+up zeig(?:e|en)? infos? details card karte anzeigen open\s+up look\s+up nachschlagen
+    firmenprofil profil(?:e)? stammdaten record steckbrief
+""")
+# "open the Tyrell record": a record to open, not open items.
+OPEN_RECORD = _any(r"open\s+(?:the\s+)?(?:\S+\s+){0,3}(?:record|card|profile|file)")
+UNDO_WORDS = _any(r"""
+    undo revert scratch\s+that scrap\s+that take\s+(?:it|that)\s+back zur[üu]cknehmen r[üu]ckg[äa]ngig
+    l[öo]schen delete cancel\s+that war\s+falsch wrong\s+entry ungeschehen never\s*mind\s+that
+""")
+HELP_WORDS = _any(r"""
+    help hilfe how\s+do\s+i how\s+can\s+i how\s+does
+    wie\s+(?:lege|mache|kann|erfasse|logge|trage|funktioniert)
+    commands? befehle what\s+can\s+you was\s+kannst\s+du what\s+do\s+you\s+understand manual
+    cheat\s*sheet tips?\s+on\s+how how\s+to\s+use was\s+du\s+(?:alles\s+)?kannst anleitung handbuch
+""")
+# Politeness before a command: "pls …", "Könntest du bitte …", "Kannst du mal …".
+POLITE = re.compile(
+    r"^\s*(?:(?:pls|please|bitte|kannst\s+du|könntest\s+du|koenntest\s+du|could\s+you|can\s+you|mal)[\s,]+)+",
+    re.IGNORECASE,
 )
-OWN = _any(r"my", r"i", r"me", r"mein(?:e|en|er)?", r"ich", r"mir", r"mich")
-TOPIC_LAST = _any(r"last", r"latest", r"zuletzt", r"letzte[rnms]?", r"most\s+recent", r"recently")
-TOPIC_CONTACTS = _any(
-    r"who",
-    r"who(?:'|’)s",
-    r"wer",
-    r"wen",
-    r"ansprechpartner(?:in|innen)?",
-    r"contacts?",
-    r"people",
-    r"guy",
-    r"person",
-    r"talk\s+to",
-    r"kontakte",
-    r"leute",
-    r"jemand(?:en)?",
-    r"kennen\s+wir",
-    r"team",
+CREATE_VERB = _any(r"new add create neue[rsn]? anlegen hinzuf[üu]gen erfassen lege leg register set\s+up")
+CREATE_COMPANY_NOUN = _any(r"""
+    company prospect customer lead account supplier third[-\s]party firma kunden? interessent(?:en)?
+    lieferant(?:en)? unternehmen gesch[äa]ftspartner
+""")
+CREATE_CONTACT_NOUN = _any(r"contact person kontakt ansprechpartner(?:in)? mitarbeiter(?:in)?")
+REMIND_WORDS = _any(r"""
+    remind(?:\s+me)? reminder nudge\s+me ping\s+me erinner(?:e|n|ung)? erinnere\s+mich wiedervorlage wv
+    nachfassen follow[-\s]?up(?:\s+(?:w/|with|on))? f/u don(?:'|’)?t\s+(?:let\s+me\s+)?forget
+    nicht\s+vergessen wecker tickler
+""")
+REMIND_REQUEST = re.compile(
+    r"(?:bitte\s+(?:dran\s+)?erinnern|erinnern\s*[.!?]*$|remind\s+me|nudge\s+me|ping\s+me|erinnere?\s+mich|"
+    r"don(?:'|’)?t\s+(?:let\s+me\s+)?forget|nicht\s+vergessen|^\s*wecker|^\s*tickler|erinnerung\s+.*anlegen)",
+    re.IGNORECASE,
 )
-TOPIC_OPEN = _any(
-    r"open",
-    r"offen(?:e|en|er)?",
-    r"pending",
-    r"outstanding",
-    r"unpaid",
-    r"unbezahlt(?:e|en)?",
-    r"erledigt",
-    r"tickets?",
-    r"rechnungen",
-    r"angebote",
-    r"invoices?",
-    r"quotes?",
-    r"posten",
-    r"ausstehend(?:e|en)?",
-)
-TOPIC_HISTORY = _any(
-    r"history",
-    r"\w*verlauf",
-    r"historie",
-    r"aktivit[äa]ten",
-    r"activities",
-    r"activity\s+log",
-    r"log",
-    r"done",
-    r"gelaufen",
-    r"happened",
-    r"news",
-    r"neues",
-    r"passiert",
-    r"bisher",
-    r"so\s+far",
-    r"timeline",
-    r"gab(?:'|’)?s",
-)
-SHOW_WORDS = _any(
-    r"show",
-    r"pull\s+up",
-    r"zeig(?:e|en)?",
-    r"infos?",
-    r"details",
-    r"card",
-    r"karte",
-    r"anzeigen",
-    r"open\s+up",
-    r"look\s+up",
-    r"nachschlagen",
-)
-UNDO_WORDS = _any(
-    r"undo",
-    r"revert",
-    r"scratch\s+that",
-    r"take\s+(?:it|that)\s+back",
-    r"zur[üu]cknehmen",
-    r"r[üu]ckg[äa]ngig",
-    r"l[öo]schen",
-    r"delete",
-    r"cancel\s+that",
-    r"war\s+falsch",
-    r"wrong\s+entry",
-)
-HELP_WORDS = _any(
-    r"help",
-    r"hilfe",
-    r"how\s+do\s+i",
-    r"how\s+can\s+i",
-    r"how\s+does",
-    r"wie\s+(?:lege|mache|kann|erfasse|logge|"
-    r"trage|funktioniert)",
-    r"commands?",
-    r"befehle",
-    r"what\s+can\s+you",
-    r"was\s+kannst\s+du",
-    r"what\s+do\s+you\s+understand",
-)
-CREATE_VERB = _any(
-    r"new",
-    r"add",
-    r"create",
-    r"neue[rsn]?",
-    r"anlegen",
-    r"hinzuf[üu]gen",
-    r"erfassen",
-    r"lege",
-    r"leg",
-    r"register",
-)
-CREATE_COMPANY_NOUN = _any(
-    r"company",
-    r"prospect",
-    r"customer",
-    r"lead",
-    r"account",
-    r"supplier",
-    r"third[- ]party",
-    r"firma",
-    r"kunden?",
-    r"interessent(?:en)?",
-    r"lieferant(?:en)?",
-    r"unternehmen",
-    r"gesch[äa]ftspartner",
-)
-CREATE_CONTACT_NOUN = _any(
-    r"contact", r"person", r"kontakt", r"ansprechpartner(?:in)?", r"mitarbeiter(?:in)?"
-)
-REMIND_WORDS = _any(
-    r"remind(?:\s+me)?",
-    r"reminder",
-    r"nudge\s+me",
-    r"ping\s+me",
-    r"erinner(?:e|n|ung)?",
-    r"erinnere\s+mich",
-    r"wiedervorlage",
-    r"wv",
-    r"nachfassen",
-    r"follow[- ]?up(?:\s+(?:w/|with|on))?",
-    r"f/u",
-)
-PAST_TENSE = _any(
-    r"met",
-    r"called",
-    r"had",
-    r"hatte[n]?",
-    r"habe",
-    r"hab",
-    r"getroffen",
-    r"telefoniert",
-    r"angerufen",
-    r"gesprochen",
-    r"besprochen",
-    r"ran",
-    r"was",
-    r"war",
-    r"got",
-    r"sent",
-    r"emailed",
-    r"gemailt",
-)
+PAST_TENSE = _any(r"""
+    met called had hatte[n]? habe hab getroffen telefoniert angerufen gesprochen besprochen ran was war got
+    sent emailed gemailt sat saßen sassen visited besucht gewesen tried
+""")
 
 
 @dataclass(frozen=True, slots=True)
@@ -239,8 +130,12 @@ def query_intent(f: Features) -> str | None:
         return "followups"
     if not (f.has_company or f.has_person):
         return None
-    if TOPIC_LAST.search(m) and (f.question or re.search(r"touch\s*point|kontakt|contact", m, re.IGNORECASE)):
+    if TOPIC_LAST.search(m) and (
+        f.question or re.search(r"touch\s*point|kontakt|contact|interaction|austausch", m, re.IGNORECASE)
+    ):
         return "last_contact"
+    if SHOW_WORDS.search(m) and OPEN_RECORD.search(m):
+        return "show"
     if TOPIC_OPEN.search(m):
         return "open_items"
     if TOPIC_CONTACTS.search(m) and (f.question or not _log_cue(m)):
@@ -285,9 +180,14 @@ def is_help(f: Features) -> bool:
 
 def create_kind(text: str) -> str | None:
     """ "create_contact" / "create_thirdparty" when the first words ask to create one."""
-    words = text.split()
-    head = " ".join(words[:7])
-    if not CREATE_VERB.search(" ".join(words[:2])):  # "new company …", "Kontakt hinzufügen: …"
+    words = POLITE.sub("", text).split()
+    head = " ".join(words[:10])
+    verb_last = re.search(r"\b(?:anlegen|hinzuf[üu]gen|erfassen)\s*[.!?]*$", text, re.IGNORECASE)
+    if verb_last:
+        head = text  # "Bitte Frau Dr. Ingrid Lorenz als Kontakt bei Rheinland Versicherung anlegen"
+    elif not CREATE_VERB.search(
+        " ".join(words[:3])
+    ):  # "new company …", "Kontakt hinzufügen: …", "set up a …"
         return None
     contact = CREATE_CONTACT_NOUN.search(head)
     company = CREATE_COMPANY_NOUN.search(head)
@@ -309,11 +209,7 @@ def is_reminder(f: Features) -> bool:
         hit = pattern.search(f.masked)
         if hit and (cue is None or hit.start() < cue):
             cue = hit.start()
-    request = re.search(
-        r"(?:bitte\s+erinnern|erinnern\s*[.!]*$|remind\s+me|nudge\s+me|ping\s+me|erinnere?\s+mich)",
-        f.masked,
-        re.IGNORECASE,
-    )
+    request = REMIND_REQUEST.search(f.masked)
     first_words = f.masked[: match.start()].strip(" ,:;–-")
     leads = not re.search(r"[^\W\d_]{3,}", first_words)  # only dates/numbers before the reminder word
     if PAST_TENSE.search(f.masked) and not request:

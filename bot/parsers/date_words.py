@@ -196,7 +196,12 @@ class Period:  # a value of PERIODS
     kind: str
 
 
-DateSpec = Relative | Weekday | Calendar | Period
+@dataclass(frozen=True, slots=True)
+class MonthDay:  # "on the 19th": that day of this month, or of the nearest month in the preferred direction
+    day: int
+
+
+DateSpec = Relative | Weekday | Calendar | Period | MonthDay
 
 
 @dataclass(frozen=True, slots=True)
@@ -288,7 +293,19 @@ class Grammar:
              False, self._offset),
             (rf"(?<!\w)(?P<core>{number}\s+(?P<dir>{_alt(listed(BACK_AFTER))}))(?!\w)", False, self._offset),
         ]  # fmt: skip
+        rules.append(
+            (
+                r"(?<!\w)(?P<core>(?:in\s+)?a\s+fortnight(?:\s+from\s+now)?|in\s+vierzehn\s+tagen)(?!\w)",
+                False,
+                self._fortnight,
+            )
+        )
+        if en:
+            rules.append((rf"{date_pfx}(?P<core>the\s+(?P<d>\d{{1,2}})(?P<ord>st|nd|rd|th))(?!\s*(?:of\s+)?(?:{months}))"
+                          r"(?!\w)", True, self._month_day))  # fmt: skip
         if self.german:
+            rules.append((rf"{time_pfx}(?P<core>halb\s+(?P<h>\d{{1,2}}))(?:\s*uhr)?(?!\w|[.:]\d)", True,
+                          self._half_past))  # fmt: skip
             rules.append((rf"{date_pfx}(?P<core>{_NB}(?P<d>\d{{1,2}})\.\s?(?P<mo>\d{{1,2}})\.(?:\s?(?P<y>\d{{4}}))?)"
                           r"(?!\w|[.,:]?\d)", True, self._dotted_date))  # fmt: skip
         self.rules = [(re.compile(pattern, re.IGNORECASE), digits, build) for pattern, digits, build in rules]
@@ -327,6 +344,20 @@ class Grammar:
         bare = match["sep"] is None and not (meridiem or match["uhr"])
         clock = Clock(hour, minute, meridiem or None, bare)
         return Atom(start, end, clock=clock, weak=bare and not match["oclock"])
+
+    def _half_past(self, match: re.Match[str], start: int) -> Atom | None:
+        """German "halb 11" is 10:30; like a bare hour, "halb 3" in business hours is 14:30."""
+        hour = int(match["h"])
+        if not 1 <= hour <= 24:
+            return None
+        return Atom(start, match.end(), clock=Clock(hour - 1, 30, None, bare=True))
+
+    def _fortnight(self, match: re.Match[str], start: int) -> Atom | None:
+        return Atom(start, match.end(), offset=Offset(2, "weeks"))
+
+    def _month_day(self, match: re.Match[str], start: int) -> Atom | None:
+        day = int(match["d"])
+        return Atom(start, match.end(), date=MonthDay(day)) if 1 <= day <= 31 else None
 
     def _calendar(self, match: re.Match[str], start: int) -> Atom | None:
         found = match.groupdict()

@@ -27,10 +27,12 @@ from bot.parsers.date_words import (
     DateSpec,
     Daypart,
     Grammar,
+    MonthDay,
     Offset,
     Period,
     Relative,
     Weekday,
+    _exists,
     grammar,
 )
 
@@ -69,7 +71,18 @@ def _join(group: list[Atom], atom: Atom, spaced: bool) -> list[Atom] | None:
     offsets = [a.offset for a in joined if a.offset is not None]
     if sum(a.clock is not None for a in joined) > 1 or sum(a.part is not None for a in joined) > 1:
         return None
-    if offsets and (len(offsets) > 1 or dates or (offsets[0].unit in _CLOCK_UNITS and len(joined) > 1)):
+    week_from_weekday = (  # "Donnerstag in einer Woche", "Thursday in two weeks"
+        len(offsets) == 1
+        and len(dates) == 1
+        and isinstance(dates[0], Weekday)
+        and offsets[0].unit == "weeks"
+        and offsets[0].amount > 0
+    )
+    if (
+        offsets
+        and not week_from_weekday
+        and (len(offsets) > 1 or dates or (offsets[0].unit in _CLOCK_UNITS and len(joined) > 1))
+    ):
         return None
     if len(dates) == 2:  # "Freitag, 3. Dezember", "Friday next week"
         kinds = {type(dates[0]), type(dates[1])}
@@ -172,7 +185,22 @@ def _on_calendar(spec: Calendar, today: date, prefer: Prefer) -> date | None:
     return None
 
 
+def _on_month_day(day: int, today: date, prefer: Prefer) -> date | None:
+    step = 1 if prefer == "future" else -1
+    month = date(today.year, today.month, 1)
+    for _ in range(13):
+        if _exists(month.year, month.month, day):
+            candidate = date(month.year, month.month, day)
+            if (candidate >= today) if prefer == "future" else (candidate <= today):
+                return candidate
+        month = _month_start(month, step)
+    return None
+
+
 def _day(specs: list[DateSpec], offset: Offset | None, today: date, prefer: Prefer) -> date | None:
+    weekday = next((spec for spec in specs if isinstance(spec, Weekday)), None)
+    if offset is not None and weekday is not None:  # "Donnerstag in einer Woche": a week after this Thursday
+        return _on_weekday(weekday.index, "this", today, "future") + timedelta(weeks=offset.amount)
     if offset is not None:
         if offset.unit in ("days", "weeks"):
             return today + timedelta(**{offset.unit: offset.amount})
@@ -193,6 +221,8 @@ def _day(specs: list[DateSpec], offset: Offset | None, today: date, prefer: Pref
             return _on_weekday(index, mode, today, prefer)
         case Period(kind):
             return _in_period(kind, today, prefer)
+        case MonthDay(day):
+            return _on_month_day(day, today, prefer)
         case _:
             return None
 

@@ -16,7 +16,7 @@ from bot.normalize import LEGAL_SUFFIXES, fold
 from bot.parsers.gazetteer import Entry, Gazetteer
 from bot.parsers.intents import Mention
 from bot.parsers.nlp import Token
-from bot.parsers.vocabulary import NAME_LEADS, STOPWORDS
+from bot.parsers.vocabulary import AMBIGUOUS_SURNAMES, NAME_LEADS, STOPWORDS, TITLES
 
 MAX_NGRAM = 6
 _STRONG = frozenset({"name", "alias", "full"})
@@ -99,6 +99,7 @@ def find_mentions(
         strong = any(e.match in _STRONG for e in entries)
         for start, end in spans[key]:
             candidates.append(_Span(start, end, key, tuple(entries), strong))
+    candidates = [c for c in candidates if not _everyday_word(tokens, c)]
     candidates.extend(_joined_tokens(candidates))
     candidates.sort(key=lambda s: (-s.length, not s.strong, s.start))
     taken: list[_Span] = []
@@ -110,8 +111,35 @@ def find_mentions(
     for span in taken:
         end = _absorb_legal_suffix(tokens, span)
         start_char, end_char = tokens[span.start].start, tokens[end - 1].end
-        mentions.append(Mention(text[start_char:end_char], start_char, end_char, _best_entries(span)))
+        entries = _best_entries(span)
+        if _titled(tokens, span.start) and any(e.kind == "contact" for e in entries):
+            entries = tuple(e for e in entries if e.kind == "contact")  # "Frau Dr. Lehmann" is a person
+        mentions.append(Mention(text[start_char:end_char], start_char, end_char, entries))
     return mentions
+
+
+def _previous_words(tokens: Sequence[Token], index: int, count: int = 2) -> list[str]:
+    words: list[str] = []
+    i = index - 1
+    while i >= 0 and len(words) < count:
+        words.append(fold(tokens[i].text))
+        i -= 1
+    return words
+
+
+def _titled(tokens: Sequence[Token], index: int) -> bool:
+    """Whether a courtesy title stands right before the name ("Herr Lange", "Frau Dr. Lehmann")."""
+    before = _previous_words(tokens, index, 1)
+    return bool(before) and before[0] in TITLES
+
+
+def _everyday_word(tokens: Sequence[Token], span: _Span) -> bool:
+    """ "Lange Besprechung", "kurz mit …": a surname that is also an everyday word names nobody on its own,
+    unless a title or "mit"/"with" stands before it."""
+    if span.length != 1 or span.strong or span.key not in AMBIGUOUS_SURNAMES:
+        return False
+    before = _previous_words(tokens, span.start, 1)
+    return not (before and (before[0] in TITLES or before[0] in NAME_LEADS))
 
 
 def _joined_tokens(candidates: Sequence[_Span]) -> list[_Span]:

@@ -44,7 +44,7 @@ _LEADING_FILLER = re.compile(
 _EMOJI = re.compile("[\U0001f300-\U0001faff\u2600-\u27bf\ufe0f]")
 _CREATE_NOISE = re.compile(
     r"\b(?:new|add|create|neue[rsn]?|anlegen|hinzuf[üu]gen|erfassen|lege|leg|bitte|please|pls|a|an|the|die|"
-    r"der|den|das|company|prospect|customer|lead|account|supplier|firma|kunden?|interessent(?:en)?|"
+    r"der|den|das|mal|set|up|company|prospect|customer|lead|account|supplier|firma|kunden?|interessent(?:en)?|"
     r"lieferant(?:en)?|unternehmen|contact|person|kontakt|ansprechpartner(?:in)?|called|named|namens|as)\b",
     re.IGNORECASE,
 )
@@ -121,20 +121,34 @@ def _query_target(mentions: list[Mention]) -> str | None:
     return (companies or mentions)[0].text if (companies or mentions) else None
 
 
+_AS_KIND = re.compile(
+    r"\s+(?:as|als)\s+(?:a\s+|an\s+)?(?:new\s+|neue[nrs]?\s+)?(?:contact|customer|prospect|company|lead|supplier|"
+    r"account|kontakt|kunden?|interessent(?:en)?|lieferant(?:en)?|firma|ansprechpartner(?:in)?)\b",
+    re.IGNORECASE,
+)
+# "Neue Ansprechpartnerin bei der Bäckerei Sonnenschein ist Marie Kuhlmann"
+_X_AT_Y_IS_Z = re.compile(
+    r"\b(?:bei|at)\s+(?:der\s+|dem\s+|the\s+)?(?P<company>.+?)\s+(?:ist|is)\s+(?P<person>.+)$", re.IGNORECASE
+)
+
+
 def _create_name(text: str) -> str:
     """The name to create: after a colon, else the text without the command words around it."""
+    text = classify.POLITE.sub("", text)
+    swapped = _X_AT_Y_IS_Z.search(text)
+    if swapped and not re.search(r":", text):
+        return f"{swapped.group('person')} bei {swapped.group('company')}".strip(" \"'“”„.!")
     if ":" in text:
         return text.split(":", 1)[1].strip(" \"'“”„")
     called = re.search(r"\b(?:called|named|namens|mit\s+dem\s+namen)\s+(.+)$", text, re.IGNORECASE)
     if called:
         return called.group(1).strip(" \"'“”„")
-    text = re.sub(r"\s+(?:an|anlegen|hinzufügen|hinzufuegen)\s*[.!]*$", "", text, flags=re.IGNORECASE)
+    text = re.sub(r"\s+(?:an|anlegen|hinzufügen|hinzufuegen)\s*[.!?]*$", "", text, flags=re.IGNORECASE)
+    text = _AS_KIND.sub("", text)
     words = text.split()
     while words and _CREATE_NOISE.fullmatch(words[0].strip(",;:")):
         words.pop(0)
-    rest = " ".join(words)
-    rest = re.sub(r"\s+as\s+(?:a\s+)?(?:new\s+)?contact\b", "", rest, flags=re.IGNORECASE)
-    return rest.strip(" \"'“”„")
+    return " ".join(words).strip(" \"'“”„")
 
 
 def parse(
@@ -158,7 +172,8 @@ def parse(
     later = _shift(find_dates(clause, now=now, tz=tz, prefer="future"), split)
     blocked = [(d.start, d.end) for d in (*dates, *later)]
     mentions = find_mentions(text, tokens, gazetteer, blocked) if gazetteer else []
-    if command is not None and not (command.name == "show" and _own_agenda(text, mentions)):
+    own_agenda = command is not None and command.name == "show" and _own_agenda(text, mentions)
+    if command is not None and not own_agenda and not (mentions and _says_more(command.target, mentions)):
         return replace(_target(command, mentions), language=lang, mentions=tuple(mentions))
 
     unknown = unknown_names(tokens, mentions, blocked) or _model_names(text, mentions)
@@ -189,6 +204,18 @@ def parse(
     if classify.is_reminder(f):
         return _reminder(text, dates + later, intent)
     return _log(text, main, split, dates, later, mentions, past, now, f, intent)
+
+
+def _says_more(target: str | None, mentions: list[Mention]) -> bool:
+    """A command's target that holds more than names ("open the Tyrell record", "Info für die Akte X – …"):
+    the message is more than the command, so it is classified as a whole."""
+    if not target or target.startswith("#"):
+        return False
+    rest = target
+    for mention in mentions:
+        rest = rest.replace(mention.text, " ")
+    words = [w for w in re.findall(r"[^\W\d_]{2,}", fold(rest)) if w not in STOPWORDS]
+    return bool(words)
 
 
 def _own_agenda(text: str, mentions: list[Mention]) -> bool:
@@ -295,7 +322,7 @@ def _when(
     clause that is no more than a date ("Call with Max, yesterday"); dates elsewhere belong to the note."""
 
     def inside(clause: tuple[int, int] | None) -> list[DateMatch]:
-        return [d for d in dates if clause and clause[0] <= d.start < clause[1]]
+        return [d for d in dates if clause and clause[0] <= d.start < clause[1] and not _deadline(main, d)]
 
     found = inside(home if home is not None else (clauses[0] if clauses else None))
     if found:
@@ -306,6 +333,15 @@ def _when(
         if found and len(re.findall(r"[^\W\d_]{2,}", rest)) <= 1:
             return found[0]
     return None
+
+
+_DEADLINE = re.compile(r"\b(?:by|until|till|before|bis|spätestens|spaetestens|vor\s+dem)\s*$", re.IGNORECASE)
+
+
+def _deadline(text: str, date: DateMatch) -> bool:
+    """ "wants the offer by Friday", "bis Freitag": a deadline in the note, not when the activity happened."""
+    before = text[: date.start]
+    return bool(_DEADLINE.search(before)) or bool(re.match(r"(?:by|bis)\b", date.text, re.IGNORECASE))
 
 
 def _body(

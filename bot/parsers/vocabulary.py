@@ -1,99 +1,50 @@
-"""The words the parser listens for, in English and German (the cues of each intent, follow-up markers,
-tense, and words that are never names)."""
+"""The words the parser listens for, in English and German: the cues of each kind of log, follow-up
+markers, tense, titles, and words that are never names.
+
+Word lists are whitespace-separated regex alternatives (``\\s`` stands for a space inside an alternative),
+so they stay one readable block however the formatter lays out code.
+"""
 
 from __future__ import annotations
 
 import re
 
 
-def _words(*alternatives: str) -> re.Pattern[str]:
-    """One case-insensitive pattern for word-bounded alternatives (regex syntax allowed inside)."""
-    return re.compile(r"(?<![\w@])(?:" + "|".join(alternatives) + r")(?![\w@])", re.IGNORECASE)
+def _words(alternatives: str) -> re.Pattern[str]:
+    """One case-insensitive pattern for word-bounded alternatives."""
+    return re.compile(r"(?<![\w@])(?:" + "|".join(alternatives.split()) + r")(?![\w@])", re.IGNORECASE)
 
 
-# Cues per logging intent. The earliest cue in the message decides ("Anruf mit Max: Termin vereinbart" is a
-# call); follow-up clauses are cut off before cues are looked for.
+# Cues per logging intent. The strongest, then earliest cue before any follow-up clause decides
+# ("Anruf mit Max: Termin vereinbart" is a call); a cue in a hyphenated compound ("Rollout-Termin") is none.
 LOG_CUES: dict[str, re.Pattern[str]] = {
-    "log_call": _words(
-        r"call(?:ed|ing|s)?",
-        r"phone(?:d)?",
-        r"phone\s+call",
-        r"rang",
-        r"ring(?:ed)?",
-        r"dial(?:l)?ed",
-        r"got\s+off\s+the\s+phone",
-        r"on\s+the\s+phone",
-        r"spoke\s+(?:to|with)",
-        r"talked\s+(?:to|with)",
-        r"voicemail",
-        r"left\s+a\s+message",
-        r"anruf",
-        r"angerufen",
-        r"anrufen",
-        r"telefoniert",
-        r"telefonat",
-        r"telefonisch",
-        r"telefon",
-        r"telko",
-        r"tel\.",
-        r"r[üu]ckruf",
-        r"zur[üu]ckgerufen",
-        r"ab\s+gesprochen",
-        r"gesprochen\s+mit",
-        r"mit\s+\S+\s+gesprochen",
-    ),
-    "log_meeting": _words(
-        r"met",
-        r"meet(?:ing)?",
-        r"mtg",
-        r"lunch",
-        r"dinner",
-        r"breakfast",
-        r"coffee",
-        r"visit(?:ed)?",
-        r"demo(?:ed)?",
-        r"\w*workshop",
-        r"on[- ]?site",
-        r"video\s+(?:call|meeting|conference)",
-        r"zoom",
-        r"teams\s+call",
-        r"treffen",
-        r"getroffen",
-        r"termin",
-        r"besprechung",
-        r"meeting",
-        r"besuch(?:t)?",
-        r"mittagessen",
-        r"abendessen",
-        r"frühstück",
-        r"kaffee",
-        r"vor[- ]ort",
-        r"trafen",
-        r"traf",
-        r"videokonferenz",
-        r"konferenz",
-        r"\w*gespräch(?!\w)",
-    ),
-    "log_email": _words(
-        r"e-?mail(?:ed)?",
-        r"mailed",
-        r"gemailt",
-        r"sent\s+(?:an?\s+)?(?:e-?mail|mail|offer|quote|proposal)",
-        r"wrote\s+to",
-        r"replied\s+to",
-        r"schrieb",
-        r"geschrieben",
-        r"mail\s+(?:an|von|from|to)",
-        r"e-?mail\s+(?:an|von|to|from)",
-        r"(?:by|per|via)\s+e?-?mail",
-        r"got\s+a\s+mail",
-        r"fwd(?:'?d)?",
-        r"forwarded",
-        r"weitergeleitet",
-        r"angebot\s+(?:geschickt|gesendet|verschickt)",
-        r"geantwortet",
-    ),
-    "log_note": _words(r"note", r"notiz", r"memo", r"fyi", r"info\s+zu", r"vermerk", r"notieren", r"noted"),
+    "log_call": _words(r"""
+        call(?:ed|ing|s)? phone(?:d)? phone\s+call rang ring(?:ed)? dial(?:l)?ed got\s+off\s+the\s+phone
+        on\s+the\s+phone on\s+the\s+line by\s+phone spoke\s+(?:to|with) talked\s+(?:to|with) voicemail
+        left\s+a\s+message tried\s+(?:reaching|to\s+reach|calling) anruf angerufen anrufen telefoniert
+        telefonat telefonisch telefon per\s+telefon telko tel\. r[üu]ckruf zur[üu]ckgerufen ab\s+gesprochen
+        gesprochen\s+mit mit\s+\S+\s+gesprochen nicht\s+erreicht niemand\s+erreicht
+    """),
+    "log_meeting": _words(r"""
+        met meet(?:ing)? mtg lunch dinner breakfast coffee visit(?:ed)? demo(?:ed)? \w*workshop on[-\s]?site
+        video\s+(?:call|meeting|conference) zoom teams\s+call sat\s+down catch(?:-|\s)?up in-person
+        in\s+person
+        walk(?:ed)?\s+through showed\s+us set\s+up\s+a\s+(?:meeting|call) treffen getroffen termin
+        besprechung meeting besuch(?:t)? mittagessen abendessen frühstück kaffee vor[-\s]ort trafen traf
+        videokonferenz konferenz \w*gespräch verabredet (?:kommt|kommen)\s+(?:\S+\s+){0,4}zu\s+uns
+        (?:sehe|sehen|seh)\s+ich essen\s+gewesen essen\s+(?:gehen|waren) saßen sassen zusammengesessen
+        zusammen\s+gesessen angesetzt (?:ein|einen)\s+termin\s+(?:ausgemacht|vereinbart)
+    """),
+    "log_email": _words(r"""
+        e-?mail(?:ed)? mailed gemailt sent\s+(?:an?\s+)?(?:e-?mail|mail|offer|quote|proposal) wrote\s+to
+        replied\s+to schrieb geschrieben mail\s+(?:an|von|from|to) e-?mail\s+(?:an|von|to|from)
+        (?:by|per|via)\s+e?-?mail got\s+a\s+mail fwd(?:'?d)? forwarded weitergeleitet
+        angebot\s+(?:geschickt|gesendet|verschickt) geantwortet \w+mail (?:is|are)\s+out\s+to
+    """),
+    "log_note": _words(r"""
+        note notiz memo fyi info\s+zu vermerk notieren noted in\s+die\s+akte für\s+die\s+akte
+        for\s+the\s+record zur\s+kenntnis aktennotiz
+    """),
 }
 # Nouns that name an occasion but not a report of one: "grabbing coffee" alone is no meeting to log.
 WEAK_CUES = re.compile(
@@ -101,156 +52,46 @@ WEAK_CUES = re.compile(
     re.IGNORECASE,
 )
 # An explicit request to write something down makes it a note, whatever else the text mentions.
-NOTE_REQUEST = _words(
-    r"note\s+(?:it|this|that)",
-    r"pls\s+note",
-    r"please\s+note",
-    r"(?:bitte\s+)?notieren",
-    r"als\s+notiz",
-    r"zur\s+info(?:\s+notieren)?",
-    r"^\s*note\b",
-    r"^\s*notiz\b",
-    r"^\s*fyi\b",
-    r"^\s*vermerk\b",
-    r"^\s*memo\b",
-)
+NOTE_REQUEST = _words(r"""
+    note\s+(?:it|this|that) pls\s+note please\s+note (?:bitte\s+)?notieren als\s+notiz
+    zur\s+info(?:\s+notieren)? ^\s*note ^\s*notiz ^\s*fyi ^\s*vermerk ^\s*memo (?:in|für)\s+die\s+akte
+    for\s+the\s+record ^\s*zur\s+kenntnis ^\s*info\s+f[üu]r
+""")
 
 # Follow-up markers: the clause from here on is a follow-up, not part of the note.
-FOLLOWUP_MARKERS = _words(
-    r"follow[- ]?up(?:\s+(?:on|with))?",
-    r"f/u",
-    r"wiedervorlage",
-    r"wv",
-    r"nachfassen",
-    r"nachhaken",
-    r"remind\s+me",
-    r"reminder",
-    r"erinnerung",
-    r"erinnere\s+mich",
-    r"next\s+steps?",
-    r"to-?do",
-    r"call\s+back",
-    r"zurückrufen",
-    r"check\s+back",
-    r"ping\s+(?:again|him|her|them)",
-    r"melden",
-)
-
+FOLLOWUP_MARKERS = _words(r"""
+    follow[-\s]?up(?:\s+(?:on|with))? f/u f/up wiedervorlage wv nachfassen nachhaken remind\s+me reminder
+    erinnerung erinnere\s+mich next\s+steps? to-?do call\s+back zurückrufen check\s+back
+    ping\s+(?:again|him|her|them) melden circle\s+back try\s+again ring\s+(?:them|him|her)\s+again revisit
+    nochmal\s+(?:anrufen|melden|nachhaken)
+""")
+# A message that starts like this is a reminder request ("Wiedervorlage ACME in 2 Wochen").
 REMIND = re.compile(
     r"^\s*(?:/remind\b|remind\s+me\b|reminder\b|erinnere?\s+mich\b|erinnerung\b|wiedervorlage\b|wv\b|"
-    r"follow[- ]?up\b|f/u\b|nachfassen\b|set\s+a\s+reminder\b|to-?do\b)",
-    re.IGNORECASE,
-)
-FOLLOWUPS = re.compile(
-    r"^\s*(?:/(?:followups|today|agenda)\b|what(?:'|’)?s\s+(?:due|up|on|planned)|what\s+(?:is|do\s+i\s+have)\b|"
-    r"(?:show\s+)?my\s+(?:follow[- ]?ups|reminders|to-?dos|tasks|agenda|day|week)|agenda\b|"
-    r"was\s+steht\s+(?:heute\s+|morgen\s+|diese\s+woche\s+)?an|was\s+(?:habe|hab)\s+ich\s+(?:heute|morgen)|"
-    r"meine\s+(?:wiedervorlagen|aufgaben|termine|erinnerungen)|termine\s+heute|(?:today|heute)\s*\??\s*$)",
-    re.IGNORECASE,
-)
-CREATE_THIRDPARTY = re.compile(
-    r"^\s*(?:(?:new|create|add)\s+(?:a\s+)?(?:company|customer|prospect|supplier|third[- ]party|lead|account)"
-    r"|neue[rns]?\s+(?:firma|kunden?|interessent(?:en)?|lieferant(?:en)?|geschäftspartner|unternehmen)"
-    r"|(?:lege?|leg)\s+(?:die\s+)?(?:firma|kunden?)\b|(?:firma|kunde|interessent|lieferant)\s+anlegen)"
-    r"\s*:?\s+(?P<name>.+?)\s*(?:\banlegen|\ban)?\s*!*$",
-    re.IGNORECASE,
-)
-CREATE_CONTACT = re.compile(
-    r"^\s*(?:(?:new|create|add)\s+(?:a\s+)?(?:contact|person)|neue[rn]?\s+(?:kontakt|ansprechpartner(?:in)?)"
-    r"|(?:lege?|leg)\s+(?:den\s+)?kontakt|kontakt\s+anlegen)\s*:?\s+(?P<name>.+?)\s*!*$",
-    re.IGNORECASE,
-)
-ADD_PERSON_TO = re.compile(r"^\s*add\s+(?P<name>.+?)\s+(?:to|at)\s+(?P<company>.+?)\s*[.!]*$", re.IGNORECASE)
-# "when did we last talk to X", "wann hatten wir zuletzt Kontakt mit X"
-LAST_CONTACT_QUESTION = re.compile(
-    r"^\s*(?:when\s+did\s+(?:we|i)\s+last\s+(?:talk|speak|meet|hear|email)\w*\s+(?:to|with|from)?|"
-    r"when\s+was\s+(?:the\s+|our\s+|my\s+)?last\s+(?:contact|call|meeting|touch\s*point)\s+(?:with|to|at)?|"
-    r"wann\s+(?:hatten|hatte|haben|habe)\s+(?:wir|ich)\s+(?:zuletzt|das\s+letzte\s+mal)\s+"
-    r"(?:kontakt\s+)?(?:mit|zu|bei)?|wann\s+zuletzt\s+(?:mit|bei)?)\s*(?P<target>.+?)\s*"
-    r"(?:gesprochen|telefoniert|kontakt|getroffen)?\s*[?.!]*$",
-    re.IGNORECASE,
-)
-HISTORY_QUESTION = re.compile(
-    r"^\s*(?:what(?:'|’)?s\s+(?:new|happening|the\s+story)\s+(?:with|at)|what\s+happened\s+with|"
-    r"news\s+(?:on|from)|was\s+(?:gibt(?:'|’)?s\s+neues|war|lief)\s+(?:bei|mit)|was\s+ist\s+los\s+bei)"
-    r"\s+(?P<target>.+?)\s*[?.!]*$",
+    r"follow[- ]?up\b|f/u\b|nachfassen\b|set\s+a\s+reminder\b|to-?do\b|tickler\b|wecker\b)",
     re.IGNORECASE,
 )
 
 # Signs that a message reports the past ("met", "hatte", "besprochen"): "on Friday" is then last Friday.
-PAST_MARKERS = _words(
-    r"met",
-    r"called",
-    r"phoned",
-    r"rang",
-    r"spoke",
-    r"talked",
-    r"had",
-    r"was",
-    r"were",
-    r"got\s+off",
-    r"discussed",
-    r"sent",
-    r"emailed",
-    r"mailed",
-    r"visited",
-    r"did",
-    r"went",
-    r"agreed",
-    r"just",
-    r"yesterday",
-    r"ago",
-    r"last",
-    r"earlier",
-    r"today",
-    r"this\s+morning",
-    r"hatte[n]?",
-    r"habe",
-    r"haben",
-    r"hab",
-    r"war(?:en)?",
-    r"getroffen",
-    r"telefoniert",
-    r"angerufen",
-    r"besprochen",
-    r"gesprochen",
-    r"geschickt",
-    r"geschrieben",
-    r"besucht",
-    r"vereinbart",
-    r"gestern",
-    r"vorgestern",
-    r"vorhin",
-    r"eben",
-    r"gerade",
-    r"heute",
-    r"letzte[nmr]?",
-    r"vor\s+\d+",
-)
-FUTURE_MARKERS = _words(
-    r"will",
-    r"going\s+to",
-    r"planned",
-    r"schedule[d]?",
-    r"upcoming",
-    r"tomorrow",
-    r"next",
-    r"plan(?:e|en)?",
-    r"geplant",
-    r"werden?",
-    r"wird",
-    r"morgen",
-    r"übermorgen",
-    r"nächste[nmr]?",
-    r"naechste[nmr]?",
-    r"kommende[nmr]?",
-    r"send\s+invite",
-    r"einladung",
-)
-SEND_INVITE = _words(
-    r"send\s+(?:an?\s+)?invit(?:e|ation)", r"einladung\s+(?:senden|schicken|verschicken)", r"lade\s+\S+\s+ein"
-)
+# ("was" is left out: it is the German "what".)
+PAST_MARKERS = _words(r"""
+    met called phoned rang spoke talked had were got\s+off discussed sent emailed mailed visited did went
+    agreed just yesterday ago last earlier today this\s+morning sat tried hatte[n]? habe haben hab war(?:en)?
+    getroffen telefoniert angerufen besprochen gesprochen geschickt geschrieben besucht vereinbart gestern
+    vorgestern vorhin eben gerade heute letzte[nmr]? vor\s+\d+ saßen sassen gewesen
+""")
+FUTURE_MARKERS = _words(r"""
+    will going\s+to planned schedule[d]? upcoming tomorrow next plan(?:e|en)? geplant werden? wird morgen
+    übermorgen nächste[nmr]? naechste[nmr]? kommende[nmr]? send\s+invite einladung angesetzt
+""")
 
+# A courtesy title before a name: the name is a person ("Frau Dr. Lehmann", "Herr Lange", "Mr. Anderson").
+TITLES = frozenset("frau herr herrn hr fr dr prof mr mrs ms miss".split())
+# Everyday words that are also surnames: alone they name nobody unless a title or "mit"/"with" leads them.
+AMBIGUOUS_SURNAMES = frozenset(
+    """lange kurz kurze klein kleine groß gross große neu neue alt jung schwarz weiß weiss braun lang gut
+    schnell früh spät frank will may mark bill rose king young long short""".split()
+)
 # Prepositions after which a capitalised word is probably a person or company ("with Sarah Connor").
 NAME_LEADS = frozenset(
     "with mit at bei from von for für fuer and und called met traf to an contact kontakt".split()
@@ -273,7 +114,7 @@ STOPWORDS = frozenset(
     unser euer heute morgen gestern übermorgen woche monat jahr nächste letzte anruf angerufen
     telefoniert telefonat termin treffen getroffen notiz mail wiedervorlage erinnerung bitte danke auch
     noch schon nur wieder alle alles besprochen gesprochen angebot auftrag rechnung projekt ticket
-    preise preis neue neuer neues mr mrs ms dr prof herr frau hr fr herrn lange kurz kurze kurzer kurzes
-    langes langer long quick short brief team zusammen guten good morgen
+    preise preis neue neuer neues mr mrs ms dr prof herr frau hr fr herrn long quick short brief team
+    zusammen guten good
     """.split()
 )

@@ -45,9 +45,11 @@ def test_corpus_accuracy(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_held_out_corpus_accuracy(tmp_path: Path) -> None:
-    """A second corpus written without seeing the first's phrasings; also kept at ≥ 97 %."""
-    cases = load_corpus(DEFAULT_CORPUS.parent / "corpus_holdout.jsonl")
+@pytest.mark.parametrize("name", ["corpus_holdout.jsonl", "corpus_fresh.jsonl"])
+def test_later_corpora_accuracy(tmp_path: Path, name: str) -> None:
+    """Two more corpora, each written without seeing the phrasings of the ones before (their first, blind
+    scores are in BENCHMARKS.md); kept at ≥ 97 % once the causes they exposed were fixed."""
+    cases = load_corpus(DEFAULT_CORPUS.parent / name)
     assert len(cases) >= 100
     summary = measure(cases, workdir=tmp_path)
     assert summary.rate >= MIN_FULLY_RIGHT, format_report(summary)

@@ -46,6 +46,10 @@ def test_spellings_fold_to_one_key(variants: list[str], key: str) -> None:
         ("Mini UG (haftungsbeschränkt)", "mini"),
         ("AG", "ag"),  # never strip a name down to nothing
         ("The Company", "the company"),
+        ("Müller und Söhne", "muller sohne"),
+        ("Müller & Söhne KG", "muller sohne"),
+        ("Procter and Gamble", "procter gamble"),
+        ("Und Co", "und"),
     ],
 )
 def test_legal_suffixes_are_removed(name: str, key: str) -> None:
