@@ -30,28 +30,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from bot.parsers.intents import INTENT_NAMES
+
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CORPUS = ROOT / "tests" / "fixtures" / "corpus.jsonl"
 NOW = "2026-11-23T09:00:00+01:00"  # Monday 09:00 in Berlin, 03:00 in New York
 FIELDS = ("intent", "thirdparty", "contact", "when", "followup", "needs_clarification")
-INTENTS = (
-    "log_call",
-    "log_meeting",
-    "log_note",
-    "log_email",
-    "remind",
-    "last_contact",
-    "history",
-    "contacts",
-    "open_items",
-    "followups",
-    "show",
-    "create_thirdparty",
-    "create_contact",
-    "undo",
-    "help",
-    "unknown",
-)
+INTENTS = INTENT_NAMES
 USER_LANGUAGE = {"anna": "de", "bob": "en"}
 SETUP_TIMEOUT_S = 300
 BATCH_TIMEOUT_S = 900

@@ -17,17 +17,16 @@ from sqlalchemy.orm import Session, selectinload
 
 from bot.crm.contacts import EDITABLE_FIELDS, create_contact, update_contact
 from bot.crm.import_batch import (
-    ROW_FAILURES,
     BatchResult,
     Row,
     RowError,
     ThirdPartyRefs,
     blank_values,
-    db_reason,
     merged_custom_fields,
     number_new_rows,
     pick_one,
     service_session,
+    write_rows,
 )
 from bot.crm.import_fields import CUSTOM_PREFIX, CellError
 from bot.crm.models import Contact, ContactEmail
@@ -169,28 +168,16 @@ class ContactImporter:
         rows = self._link(session, rows, result)
         index = ContactIndex.load(session, rows)
         services = service_session(session, careful=careful)
-        for row in rows:
-            try:
-                target = index.find(row)
-                fields = self.fields(row, target)
-                if careful:
-                    with session.begin_nested():
-                        contact = self._write(services, target, fields)
-                else:
-                    contact = self._write(services, target, fields)
-            except CellError as exc:
-                result.errors.append(RowError(row.line, str(exc)))
-                continue
-            except ROW_FAILURES as exc:
-                if not careful:
-                    raise
-                result.errors.append(RowError(row.line, db_reason(exc)))
-                continue
+        for _row, contact in write_rows(
+            session,
+            rows,
+            result,
+            careful=careful,
+            find=index.find,
+            build=self.fields,
+            write=lambda target, fields: self._write(services, target, fields),
+        ):
             index.add(contact)
-            if target is None:
-                result.created += 1
-            else:
-                result.updated += 1
         number_new_rows(session)
         session.flush()
         return result

@@ -157,6 +157,49 @@ def fewer_collections(threshold: int = 50_000) -> Iterator[None]:
         gc.set_threshold(*previous)
 
 
+Record = TypeVar("Record")
+
+
+def write_rows(
+    session: Session,
+    rows: Sequence[Row],
+    result: BatchResult,
+    *,
+    careful: bool,
+    find: Callable[[Row], Record | None],
+    build: Callable[[Row, Record | None], dict[str, Any]],
+    write: Callable[[Record | None, dict[str, Any]], Record],
+) -> Iterator[tuple[Row, Record]]:
+    """Create or update one record per row, counting into *result*; yields each row with its record.
+
+    A row whose cells are bad is reported and skipped. A row the database refuses is reported when
+    *careful* (each row then runs in its own savepoint); in a fast batch it aborts the batch, which the
+    caller then redoes carefully, row by row.
+    """
+    for row in rows:
+        try:
+            target = find(row)
+            fields = build(row, target)
+            if careful:
+                with session.begin_nested():
+                    record = write(target, fields)
+            else:
+                record = write(target, fields)
+        except CellError as exc:
+            result.errors.append(RowError(row.line, str(exc)))
+            continue
+        except ROW_FAILURES as exc:
+            if not careful:
+                raise
+            result.errors.append(RowError(row.line, db_reason(exc)))
+            continue
+        if target is None:
+            result.created += 1
+        else:
+            result.updated += 1
+        yield row, record
+
+
 def db_reason(exc: Exception) -> str:
     """A row error's reason for an exception the database or a service raised."""
     if isinstance(exc, IntegrityError | DataError):

@@ -16,18 +16,17 @@ from sqlalchemy import Select, select, union
 from sqlalchemy.orm import Session, selectinload
 
 from bot.crm.import_batch import (
-    ROW_FAILURES,
     BatchResult,
     ParentLink,
     Row,
     RowError,
     ThirdPartyRefs,
     blank_values,
-    db_reason,
     merged_custom_fields,
     number_new_rows,
     pick_one,
     service_session,
+    write_rows,
 )
 from bot.crm.import_fields import CUSTOM_PREFIX, CellError
 from bot.crm.models import CustomerType, Tag, TagType, ThirdParty, ThirdPartyKey, ThirdPartyTag
@@ -227,28 +226,16 @@ class ThirdPartyImporter:
         services = service_session(session, careful=careful)
         links: list[tuple[ThirdParty, list[str]]] = []
         parents: list[tuple[int, ThirdParty, str | None, int | None]] = []
-        for row in rows:
-            try:
-                target = index.find(row.values)
-                fields = self.fields(row, target)
-                if careful:
-                    with session.begin_nested():
-                        tp = self._write(services, target, fields)
-                else:
-                    tp = self._write(services, target, fields)
-            except CellError as exc:
-                result.errors.append(RowError(row.line, str(exc)))
-                continue
-            except ROW_FAILURES as exc:
-                if not careful:
-                    raise
-                result.errors.append(RowError(row.line, db_reason(exc)))
-                continue
+        for row, tp in write_rows(
+            session,
+            rows,
+            result,
+            careful=careful,
+            find=lambda row: index.find(row.values),
+            build=self.fields,
+            write=lambda target, fields: self._write(services, target, fields),
+        ):
             index.add(tp)
-            if target is None:
-                result.created += 1
-            else:
-                result.updated += 1
             if row.values.get("tags"):
                 links.append((tp, row.values["tags"]))
             if row.values.get("parent") or row.values.get("parent_id"):

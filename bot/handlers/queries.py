@@ -83,8 +83,7 @@ def history_(intent: Intent, ctx: HandlerContext) -> Reply:
     lines = tuple(_history_line(ctx, e) for e in page.entries)
     actions: tuple[Choice, ...] = ()
     if page.has_more:
-        label = "Ältere" if ctx.lang == "de" else "Older"
-        actions = (Choice(label, f"history #{tp.id} page {intent.page + 2}"),)
+        actions = (Choice(ctx.t("history.older"), f"history #{tp.id} page {intent.page + 2}"),)
     return Reply("", title=ctx.t("history.title", name=tp.name), lines=lines, actions=actions, data=data)
 
 

@@ -61,7 +61,7 @@ TEXTS: dict[str, str] = {
     "last.other.note": "Letzte Notiz: {when}",
     "history.title": "Verlauf {name}",
     "history.empty": "Zu {name} ist noch nichts erfasst.",
-    "history.more": "Sag „mehr“ für ältere Einträge.",
+    "history.older": "Ältere",
     "contacts.title": "Ansprechpartner bei {name}",
     "contacts.none": "Bei {name} sind noch keine Ansprechpartner erfasst.",
     "open.title": "Offen bei {name}",

@@ -60,7 +60,7 @@ TEXTS: dict[str, str] = {
     "last.other.note": "Last note: {when}",
     "history.title": "History of {name}",
     "history.empty": "Nothing logged for {name} yet.",
-    "history.more": "Say “more” for older entries.",
+    "history.older": "Older",
     "contacts.title": "Contacts at {name}",
     "contacts.none": "No contacts at {name} yet.",
     "open.title": "Open with {name}",
