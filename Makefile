@@ -21,9 +21,14 @@ $(TEST_STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev,postgres]'
 	touch $@ $(RUN_STAMP)
 
+# The demo's mail addresses (override by setting the variables yourself): BCC crm@nordlicht.example
+# via SMTP on 127.0.0.1:8025 while `make run` is running.
+DEMO_MAIL := CRMBOT_MAIL_ADDRESSES=$${CRMBOT_MAIL_ADDRESSES:-crm@nordlicht.example} \
+	CRMBOT_INTERNAL_DOMAINS=$${CRMBOT_INTERNAL_DOMAINS:-nordlicht.example}
+
 ## run: start the bot on the embedded SQLite database (./data), with demo data when it is empty
 run: $(RUN_STAMP)
-	$(BIN)/crmbot run --console --demo $(ARGS)
+	$(DEMO_MAIL) $(BIN)/crmbot run --console --demo $(ARGS)
 
 ## lint: ruff and mypy
 lint: $(TEST_STAMP)

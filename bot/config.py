@@ -10,10 +10,10 @@ import os
 import tomllib
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
 
-from pydantic import ValidationError, field_validator
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic import BaseModel, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict
 
 ENV_PREFIX = "CRMBOT_"
 
@@ -49,6 +49,37 @@ def config_file_path() -> Path | None:
     return default if default.is_file() else None
 
 
+def _split(value: Any) -> Any:
+    """ "a@x, b@y" -> ["a@x", "b@y"] (lists from crmbot.toml pass through)."""
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return value
+
+
+CommaList = Annotated[list[str], NoDecode]
+
+
+class ImapMailbox(BaseModel):
+    """One mailbox the bot reads (``[[imap_mailboxes]]`` in crmbot.toml, or the CRMBOT_IMAP_* variables)."""
+
+    model_config = {"frozen": True}
+
+    name: str = "imap"
+    host: str
+    port: int | None = None
+    security: Literal["ssl", "starttls", "plain"] = "ssl"
+    user: str
+    password: SecretStr
+    folder: str = "INBOX"
+    move_to: str | None = None  # archive folder after filing; None: only flag \Seen
+    idle: bool = True
+    poll_seconds: int = 60
+
+    @property
+    def effective_port(self) -> int:
+        return self.port or (993 if self.security == "ssl" else 143)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix=ENV_PREFIX, frozen=True, extra="ignore", case_sensitive=False
@@ -58,6 +89,92 @@ class Settings(BaseSettings):
     database_url: str | None = None
     now: datetime | None = None
     log_level: str = "INFO"
+
+    # Mail (DESIGN.md §4). The bot's own addresses; plus-addresses (crm+acme@…) belong to them.
+    mail_addresses: CommaList = []
+    internal_domains: CommaList = []  # the company's own domains: never a customer
+    smtp_listen: str = "127.0.0.1:8025"  # "off" to run without the SMTP server
+    smtp_max_bytes: int = 25 * 1024 * 1024
+    smtp_tls_cert: Path | None = None  # with smtp_tls_key: offer STARTTLS
+    smtp_tls_key: Path | None = None
+    smtp_auth: SecretStr | None = None  # "user:password[,user2:password2]"; when set, AUTH is required
+    imap_mailboxes: list[ImapMailbox] = []
+    imap_host: str | None = None  # a single mailbox from plain variables (CRMBOT_IMAP_HOST, …)
+    imap_port: int | None = None
+    imap_security: Literal["ssl", "starttls", "plain"] = "ssl"
+    imap_user: str | None = None
+    imap_password: SecretStr | None = None
+    imap_folder: str = "INBOX"
+    imap_move_to: str | None = None
+    outbound_smtp_host: str | None = None
+    outbound_smtp_port: int = 587
+    outbound_smtp_security: Literal["starttls", "ssl", "plain"] = "starttls"
+    outbound_smtp_user: str | None = None
+    outbound_smtp_password: SecretStr | None = None
+    outbound_smtp_from: str | None = None  # default: the first of mail_addresses
+    mail_inline_images: bool = False
+    mail_loop_limit: int = 20  # mails from one sender within the window before they are held
+    mail_loop_window_minutes: int = 120
+
+    _split_lists = field_validator("mail_addresses", "internal_domains", mode="before")(_split)
+
+    @field_validator("mail_addresses")
+    @classmethod
+    def _addresses(cls, value: list[str]) -> list[str]:
+        for address in value:
+            if address.count("@") != 1:
+                raise ValueError(f"{address!r} is not an email address")
+        return [a.lower() for a in value]
+
+    @field_validator("internal_domains")
+    @classmethod
+    def _domains(cls, value: list[str]) -> list[str]:
+        return [d.lower().lstrip("@") for d in value]
+
+    @property
+    def mailboxes(self) -> list[ImapMailbox]:
+        """Every mailbox to read: the configured list plus the one from the CRMBOT_IMAP_* variables."""
+        boxes = list(self.imap_mailboxes)
+        if self.imap_host:
+            if not (self.imap_user and self.imap_password):
+                raise ConfigError(
+                    "CRMBOT_IMAP_HOST is set: CRMBOT_IMAP_USER and CRMBOT_IMAP_PASSWORD are needed too"
+                )
+            boxes.append(
+                ImapMailbox(
+                    name=self.imap_user,
+                    host=self.imap_host,
+                    port=self.imap_port,
+                    security=self.imap_security,
+                    user=self.imap_user,
+                    password=self.imap_password,
+                    folder=self.imap_folder,
+                    move_to=self.imap_move_to,
+                )
+            )
+        return boxes
+
+    @property
+    def smtp_credentials(self) -> dict[str, str]:
+        """user -> password for SMTP AUTH (empty: no AUTH)."""
+        if self.smtp_auth is None:
+            return {}
+        pairs = {}
+        for item in self.smtp_auth.get_secret_value().split(","):
+            user, sep, password = item.strip().partition(":")
+            if not sep or not user:
+                raise ConfigError("CRMBOT_SMTP_AUTH: use user:password pairs separated by commas")
+            pairs[user] = password
+        return pairs
+
+    @property
+    def smtp_address(self) -> tuple[str, int] | None:
+        if self.smtp_listen.strip().lower() in ("", "off", "no", "false", "0"):
+            return None
+        host, _, port = self.smtp_listen.rpartition(":")
+        if not port.isdigit():
+            raise ConfigError(f"CRMBOT_SMTP_LISTEN: {self.smtp_listen!r} is not host:port")
+        return host or "127.0.0.1", int(port)
 
     @field_validator("now")
     @classmethod

@@ -75,3 +75,29 @@ class OutboundMessage:
     recipient: str
     reply: Reply
     thread: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RawMail:
+    """An email as it arrived, before anything is decided about it (SMTP, IMAP or a file import)."""
+
+    data: bytes
+    received_via: str  # smtp | imap | import
+    received_at: datetime
+    envelope_from: str | None = None
+    envelope_to: tuple[str, ...] = ()
+    source: str | None = None  # where exactly: "imap:<mailbox>:<uidvalidity>:<uid>", a file path …
+
+
+@dataclass(frozen=True, slots=True)
+class OutboundMail:
+    """A mail the bot sends (notices, receipts, digests, invitations)."""
+
+    to: tuple[str, ...]
+    subject: str
+    text: str
+    html: str | None = None
+    in_reply_to: str | None = None
+    references: tuple[str, ...] = ()
+    message_id: str | None = None  # set by the mailer when empty
+    attachments: tuple[Attachment, ...] = ()

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from bot.cli import chat, data, setup, users
+from bot.cli import chat, data, mail, setup, users
 from bot.cli.context import CliState
 
 app = typer.Typer(
@@ -44,6 +44,8 @@ def main_options(
         level=logging.DEBUG if verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    # Its DEBUG lines carry raw message bytes, i.e. customer data: never let them into the log.
+    logging.getLogger("aioimaplib").setLevel(logging.INFO)
     ctx.obj = CliState(db=db, data_dir=data_dir, now=now)
     ctx.call_on_close(ctx.obj.close)
 
@@ -52,6 +54,7 @@ setup.register(app)
 chat.register(app)
 users.register(app)
 data.register(app)
+mail.register(app, data.import_app)
 
 
 def main() -> None:

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.crm.models import (
     AuditLog,
+    ImapState,
     LinkCode,
     PendingQuestion,
     ProcessedMessage,
@@ -30,6 +31,7 @@ from bot.crm.models import (
 # Derived or bookkeeping rows whose changes are not CRM changes of their own.
 _NOT_AUDITED: tuple[type, ...] = (
     AuditLog,
+    ImapState,
     ProcessedMessage,
     ThirdPartyKey,
     ThirdPartyDomain,

@@ -107,6 +107,30 @@ TEXTS: dict[str, str] = {
     "undo.done": "Rückgängig gemacht: {what}",
     "undo.changes": "{count} Änderungen",
     "error.expired": "Diese Frage ist abgelaufen; bitte schick deine Nachricht noch einmal.",
+    "mail.subject.unresolved": "Wo soll ich „{subject}“ ablegen?",
+    "mail.unresolved": "Ich konnte nicht erkennen, zu welcher Firma deine Mail „{subject}“ gehört.",
+    "mail.unresolved.candidates": "Vielleicht: {names}.",
+    "mail.unresolved.how": "Antworte auf diese Mail mit dem Firmennamen, oder schick sie noch einmal an eine "
+    "Plus-Adresse wie {example}.",
+    "mail.subject.held": "Mails von {sender} sind angehalten",
+    "mail.held": "Von {sender} kamen in kurzer Zeit sehr viele Mails; ich halte sie an, falls eine "
+    "Mail-Schleife läuft. Es ging nichts verloren; ein Admin kann sie freigeben.",
+    "mail.subject.receipt": "Abgelegt: {subject}",
+    "mail.receipt": "Abgelegt bei {thirdparty}{people} — {why}",
+    "mail.receipt.people": " / {names}",
+    "mail.subject.new_people": "Neue Personen bei {thirdparty}?",
+    "mail.new_people": "Diese Adressen bei {thirdparty} sind noch keine Kontakte: {people}. Sag „neuer "
+    "Kontakt NAME bei {thirdparty}, ADRESSE“, um einen anzulegen.",
+    "mail.why.plus_address": "Plus-Adresse „{detail}“",
+    "mail.why.ref_tag": "[ref:{detail}] im Betreff",
+    "mail.why.keyword": "erste Zeile „{detail}“",
+    "mail.why.thread": "gleicher Verlauf wie „{detail}“",
+    "mail.why.contact_email": "genaue Adresse {detail}",
+    "mail.why.thirdparty_email": "Firmenadresse {detail}",
+    "mail.why.domain": "Domain {detail}, bitte prüfen",
+    "mail.filed_by_reply": "„{subject}“ bei {thirdparty} abgelegt.",
+    "mail.reply_unknown": "Ich kenne keine Firma namens „{name}“. Antworte mit einem anderen Namen oder nimm "
+    "eine Plus-Adresse.",
     "help.title": "Was ich kann",
     "help.body": "Erzähl mir, was passiert ist, oder frag mich. Zum Beispiel:\n"
     "• Anruf mit Max bei ACME: Preise besprochen, Wiedervorlage Freitag\n"

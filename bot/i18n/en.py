@@ -106,6 +106,30 @@ TEXTS: dict[str, str] = {
     "undo.done": "Undone: {what}",
     "undo.changes": "{count} changes",
     "error.expired": "That question has expired; please send your message again.",
+    "mail.subject.unresolved": "Where should I file “{subject}”?",
+    "mail.unresolved": "I could not tell which company your mail “{subject}” is about.",
+    "mail.unresolved.candidates": "Maybe: {names}.",
+    "mail.unresolved.how": "Reply to this mail with the company's name, or send it again to a plus-address "
+    "like {example}.",
+    "mail.subject.held": "Mails from {sender} are on hold",
+    "mail.held": "I received many mails from {sender} in a short time and am holding them, in case a mail "
+    "loop is running. Nothing was lost; an admin can release them.",
+    "mail.subject.receipt": "Filed: {subject}",
+    "mail.receipt": "Filed under {thirdparty}{people} — {why}",
+    "mail.receipt.people": " / {names}",
+    "mail.subject.new_people": "New people at {thirdparty}?",
+    "mail.new_people": "These addresses at {thirdparty} are not contacts yet: {people}. Say “new contact "
+    "NAME at {thirdparty}, ADDRESS” to add one.",
+    "mail.why.plus_address": "plus-address “{detail}”",
+    "mail.why.ref_tag": "[ref:{detail}] in the subject",
+    "mail.why.keyword": "first line “{detail}”",
+    "mail.why.thread": "same thread as “{detail}”",
+    "mail.why.contact_email": "exact address {detail}",
+    "mail.why.thirdparty_email": "company address {detail}",
+    "mail.why.domain": "domain {detail}, please confirm",
+    "mail.filed_by_reply": "Filed “{subject}” under {thirdparty}.",
+    "mail.reply_unknown": "I don't know a company called “{name}”. Reply with another name, or use a "
+    "plus-address.",
     "help.title": "What I can do",
     "help.body": "Tell me what happened, or ask me. For example:\n"
     "• called Max at ACME, discussed pricing, follow up Friday\n"

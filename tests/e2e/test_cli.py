@@ -20,6 +20,7 @@ CRMBOT = [sys.executable, "-m", "bot"]
 def crmbot(tmp_path: Path) -> Run:
     """Run `crmbot ARGS` with its own data dir; returns the completed process."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("CRMBOT_")}
+    env["CRMBOT_SMTP_LISTEN"] = "off"  # tests run in parallel with other servers: no fixed port 8025
     env.update(
         {
             "CRMBOT_DATA_DIR": str(tmp_path / "data"),
@@ -166,8 +167,9 @@ def test_console_chat_through_run(crmbot: Run) -> None:
 
 
 def test_run_without_any_channel_says_how_to_start(crmbot: Run) -> None:
-    crmbot("init")
+    crmbot("init")  # the fixture runs with CRMBOT_SMTP_LISTEN=off and no mailboxes
     proc = crmbot("run", ok=False)
+    assert "no channel to run" in proc.stderr
     assert "--console" in proc.stderr
 
 

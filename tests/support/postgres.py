@@ -57,28 +57,23 @@ class PostgresCluster:
         return subprocess.run(cmd, check=check, capture_output=True, text=True, timeout=120)
 
     def start(self) -> None:
-        self._run(
-            str(self.bindir / "initdb"),
-            "-D",
-            str(self.datadir),
-            "-U",
-            "postgres",
-            "--auth=trust",
-            "-E",
-            "UTF8",
-            "--locale=C.UTF-8",
-            "--no-sync",
-        )
+        initdb = [str(self.bindir / "initdb"), "-D", str(self.datadir), "-U", "postgres", "--auth=trust"]
+        self._run(*initdb, "-E", "UTF8", "--locale=C.UTF-8", "--no-sync")
+        self.start_again()
+
+    def start_again(self) -> None:
+        """Start the (initialised) server, e.g. after a test stopped it to play a database outage."""
         options = (
             f"-h 127.0.0.1 -p {self.port} -k {self.root} -c fsync=off -c synchronous_commit=off "
             "-c full_page_writes=off -c max_connections=200"
         )
+        log = str(self.root / "pg.log")
         self._run(
             str(self.bindir / "pg_ctl"),
             "-D",
             str(self.datadir),
             "-l",
-            str(self.root / "pg.log"),
+            log,
             "-w",
             "-t",
             "60",

@@ -27,7 +27,7 @@ from bot.crm.models.contact import Contact, ContactEmail
 from bot.crm.models.conversation import PendingQuestion
 from bot.crm.models.customfield import CustomFieldDefinition
 from bot.crm.models.document import Document
-from bot.crm.models.email import EmailMessage, EmailStatus
+from bot.crm.models.email import EmailMessage, EmailStatus, ImapState
 from bot.crm.models.gdpr import Consent, ConsentPurpose, NeverLog, Unsubscribe
 from bot.crm.models.project import OpportunityStatus, Project, ProjectStatus, Task
 from bot.crm.models.tag import ContactTag, ProjectTag, Tag, TagType, ThirdPartyTag
@@ -76,6 +76,7 @@ __all__ = [
     "Group",
     "GroupMember",
     "GroupRight",
+    "ImapState",
     "Invoice",
     "InvoiceStatus",
     "InvoiceType",

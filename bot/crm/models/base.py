@@ -62,6 +62,7 @@ class Base(DeclarativeBase):
         dict[str, Any]: JSON(),
         list[str]: JSON(),
         list[dict[str, Any]]: JSON(),
+        list[int]: JSON(),
     }
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.crm.models.base import Base, IdMixin, TimestampMixin
@@ -31,7 +32,9 @@ class EmailMessage(IdMixin, TimestampMixin, Base):
         Index("ix_email_messages_status_received", "status", "received_at"),
     )
 
-    message_id: Mapped[str | None] = mapped_column(String(998), unique=True)
+    # Not unique here: every delivery is kept as it arrived; the archive is unique per Message-ID
+    # (activities.email_message_id), and later deliveries are marked "duplicate".
+    message_id: Mapped[str | None] = mapped_column(String(998), index=True)
     in_reply_to: Mapped[str | None] = mapped_column(String(998), index=True)
     reference_ids: Mapped[str | None] = mapped_column(Text)  # the References header
     thread_id: Mapped[str | None] = mapped_column(String(998), index=True)
@@ -59,5 +62,21 @@ class EmailMessage(IdMixin, TimestampMixin, Base):
     activity_id: Mapped[int | None] = mapped_column(
         ForeignKey("activities.id", ondelete="SET NULL"), index=True
     )
+    source: Mapped[str | None] = mapped_column(String(255))  # "imap:<account>:<uidvalidity>:<uid>", a file …
+    candidates: Mapped[list[dict[str, Any]] | None]  # unresolved: top suggestions [{"id", "name", "reason"}]
+    contact_ids: Mapped[list[int] | None]  # the contacts the mail was filed with
+    notified_at: Mapped[datetime | None]  # when the sender was told about an unresolved or held mail
+    notice_message_id: Mapped[str | None] = mapped_column(String(998), index=True)  # our mail about it
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class ImapState(IdMixin, Base):
+    """Where reading an IMAP mailbox got to: UIDVALIDITY and the last UID handled."""
+
+    __tablename__ = "imap_state"
+
+    account: Mapped[str] = mapped_column(String(255), unique=True)
+    uidvalidity: Mapped[int | None] = mapped_column(BigInteger)  # 32-bit unsigned in IMAP
+    last_uid: Mapped[int] = mapped_column(BigInteger, default=0)
+    updated_at: Mapped[datetime]

@@ -24,6 +24,7 @@ class User(IdMixin, TimestampMixin, Base):
     digest_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     preferred_channel: Mapped[str] = mapped_column(String(16), default="email")
     reminder_lead_minutes: Mapped[int] = mapped_column(Integer, default=15)
+    mail_receipts: Mapped[bool] = mapped_column(Boolean, default=False)  # tell me where each BCC was filed
     is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     last_seen_at: Mapped[datetime | None]

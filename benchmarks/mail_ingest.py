@@ -1,0 +1,113 @@
+"""Email ingest end to end on a realistic corpus, against the floor of bare compat32 parsing.
+
+    python -m benchmarks.mail_ingest [--messages 2000] [--corpus tests/fixtures/email] [--json]
+
+The corpus is the .eml fixtures (EN/DE, forwards, attachments, invites, auto-replies …) repeated with fresh
+Message-IDs. Three rates over the same messages in the same run:
+* floor: ``email.message_from_bytes(raw, policy=compat32)`` alone;
+* parse: ``parse_email`` (headers, charsets, HTML, forwards, invites, attachments);
+* ingest: intake (raw stored durably + a committed row) and filing (routing, the event, documents), one mail
+  after the other, as the mail room does it — on SQLite with the demo data.
+"""
+
+from __future__ import annotations
+
+import argparse
+import email
+import json
+import re
+import tempfile
+import time
+from datetime import UTC, datetime
+from email.policy import compat32
+from pathlib import Path
+from typing import Any
+
+from bot.bootstrap import build_app
+from bot.channels.mailer import FakeMailer
+from bot.config import load_settings
+from bot.crm.audit import Actor
+from bot.crm.demo import load_demo
+from bot.crm.mail import MailSettings
+from bot.mailroom import MailRoom
+from bot.messages import RawMail
+from bot.parsers.email import parse_email
+from storage import migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+NOW = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
+_MESSAGE_ID = re.compile(rb"^Message-ID:.*$", re.IGNORECASE | re.MULTILINE)
+
+
+def corpus(folder: Path, count: int) -> list[bytes]:
+    base = [p.read_bytes() for p in sorted(folder.glob("*.eml"))]
+    if not base:
+        raise SystemExit(f"no .eml files in {folder}")
+    out = []
+    for n in range(count):
+        raw = base[n % len(base)]
+        fresh = f"Message-ID: <bench-{n}@bench.example>".encode()
+        out.append(_MESSAGE_ID.sub(fresh, raw, count=1) if _MESSAGE_ID.search(raw) else fresh + b"\r\n" + raw)
+    return out
+
+
+def rate(count: int, seconds: float) -> float:
+    return round(count / seconds, 1) if seconds else 0.0
+
+
+def run(count: int, folder: Path) -> dict[str, Any]:
+    messages = corpus(folder, count)
+    started = time.perf_counter()
+    for raw in messages:
+        email.message_from_bytes(raw, policy=compat32)
+    floor = time.perf_counter() - started
+    started = time.perf_counter()
+    for raw in messages:
+        parse_email(raw)
+    parse = time.perf_counter() - started
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = load_settings(data_dir=Path(tmp), now=NOW)
+        app = build_app(settings)
+        migrate.upgrade(app.db.engine)
+        with app.uow(Actor(None, "cli")) as uow:
+            load_demo(uow.session, now=NOW)
+            uow.commit()
+        mail = MailSettings(
+            bot_addresses=frozenset({"crm@nordlicht.example"}),
+            internal_domains=frozenset({"nordlicht.example"}),
+            loop_limit=10**9,
+        )
+        room = MailRoom(app, FakeMailer(), mail)
+        statuses: dict[str, int] = {}
+        started = time.perf_counter()
+        for raw in messages:
+            email_id = room.receive(RawMail(raw, "import", NOW, envelope_to=("crm@nordlicht.example",)))
+            status = room.process(email_id, NOW).status or "error"
+            statuses[status] = statuses.get(status, 0) + 1
+        ingest = time.perf_counter() - started
+        app.close()
+    return {
+        "messages": count,
+        "distinct_files": len(list(folder.glob("*.eml"))),
+        "floor_compat32_msgs_per_s": rate(count, floor),
+        "parse_email_msgs_per_s": rate(count, parse),
+        "ingest_msgs_per_s": rate(count, ingest),
+        "ingest_vs_floor": round(floor / ingest, 3) if ingest else 0.0,
+        "statuses": statuses,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--messages", type=int, default=2000)
+    parser.add_argument("--corpus", type=Path, default=ROOT / "tests" / "fixtures" / "email")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    result = run(args.messages, args.corpus)
+    print(json.dumps(result) if args.json else "\n".join(f"{k:>28}: {v}" for k, v in result.items()))
+
+
+if __name__ == "__main__":
+    main()

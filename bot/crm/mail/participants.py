@@ -1,0 +1,149 @@
+"""Who sent a mail to the bot, which way it went, and who the customer-side people on it are.
+
+* The submitter is the registered user in ``Resent-From`` (a redirected mail) or ``From``; mail from anyone
+  else is not ours to file.
+* Direction, from the user's point of view: a mail the user wrote is outgoing (AC_EMAIL); a mail the user
+  received and forwarded or redirected is incoming (AC_EMAIL_IN).
+* Participants: for a forward, the original sender and recipients from the quoted header block (or the
+  attached message); for a mail the user wrote, To and Cc; for a redirected one, From and Cc. Our own
+  people and domains, the bot's addresses, no-reply and system addresses and the never-log list are removed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from email.parser import BytesHeaderParser
+from email.policy import compat32
+from email.utils import getaddresses
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.crm import users
+from bot.crm.models import NeverLog, User
+from bot.normalize import email_domain, normalize_email
+from bot.parsers.email import Address, ParsedEmail
+
+_SYSTEM_LOCALPARTS = re.compile(
+    r"^(?:no-?reply|do-?not-?reply|donotreply|noreply-\w+|mailer-daemon|postmaster|bounces?|notifications?)"
+    r"(?:[+.-].*)?$",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class MailSettings:
+    bot_addresses: frozenset[str]  # crm@company (lower-case); crm+acme@company belongs to it
+    internal_domains: frozenset[str]
+    inline_images: bool = False
+    loop_limit: int = 20
+    loop_window_minutes: int = 120
+
+    def is_bot(self, address: str) -> bool:
+        local, _, domain = address.lower().partition("@")
+        return (
+            address.lower() in self.bot_addresses
+            or f"{local.split('+', 1)[0]}@{domain}" in self.bot_addresses
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Envelope:
+    """Delivery facts the parsed body does not carry."""
+
+    resent_from: Address | None = None
+    delivered_to: tuple[str, ...] = ()  # Delivered-To, X-Original-To, and the SMTP RCPT TO addresses
+
+
+def read_envelope(raw: bytes, rcpt_to: Sequence[str] = ()) -> Envelope:
+    headers = BytesHeaderParser(policy=compat32).parsebytes(raw, headersonly=True)
+    resent = [
+        Address(email, name or None)
+        for name, addr in getaddresses([str(v) for v in headers.get_all("Resent-From", [])])
+        if (email := normalize_email(addr))
+    ]
+    delivered = [str(v) for key in ("Delivered-To", "X-Original-To") for v in headers.get_all(key, [])]
+    addresses = [a for a in (normalize_email(x) for x in [*rcpt_to, *delivered]) if a]
+    return Envelope(resent[0] if resent else None, tuple(dict.fromkeys(addresses)))
+
+
+@dataclass
+class Parties:
+    submitter: User | None
+    direction: str  # "out" (AC_EMAIL) | "in" (AC_EMAIL_IN)
+    people: list[Address] = field(default_factory=list)  # customer-side participants, in order
+    removed: list[tuple[Address, str]] = field(default_factory=list)  # (who, why): internal, never-log …
+    forwarded: bool = False
+
+
+def _never_log(session: Session) -> tuple[set[str], set[str]]:
+    rows = session.execute(select(NeverLog.pattern, NeverLog.kind)).all()
+    return {p for p, k in rows if k == "address"}, {p for p, k in rows if k == "domain"}
+
+
+def _is_user(session: Session, address: Address | None) -> User | None:
+    return users.get_by_email(session, address.email) if address is not None else None
+
+
+def parties(
+    session: Session,
+    parsed: ParsedEmail,
+    envelope: Envelope,
+    settings: MailSettings,
+    *,
+    forced: User | None = None,
+) -> Parties:
+    """*forced*: file as this user's mail whoever sent it (an imported archive of received mail)."""
+    resent_user = _is_user(session, envelope.resent_from)
+    from_user = _is_user(session, parsed.sender)
+    if forced is not None and from_user is None and parsed.forwarded is None:
+        found = Parties(forced, "in", _unique([parsed.sender, *parsed.to, *parsed.cc]))
+    elif forced is not None and from_user is not None and from_user.id != forced.id:
+        found = Parties(forced, "in", _unique([*parsed.to, *parsed.cc]))  # a colleague's mail to the user
+    elif resent_user is not None and from_user is None:
+        found = Parties(resent_user, "in", _unique([parsed.sender, *parsed.cc]))
+    elif from_user is not None and parsed.forwarded is not None and parsed.forwarded.sender is not None:
+        original = parsed.forwarded
+        if _is_user(session, original.sender) is not None:  # the user forwards a mail they wrote
+            found = Parties(from_user, "out", _unique([*original.to, *original.cc]), forwarded=True)
+        else:
+            found = Parties(
+                from_user, "in", _unique([original.sender, *original.to, *original.cc]), forwarded=True
+            )
+    elif from_user is not None:
+        found = Parties(from_user, "out", _unique([*parsed.to, *parsed.cc]))
+    else:
+        return Parties(None, "in")
+    _filter(session, found, settings)
+    return found
+
+
+def _unique(addresses: Iterable[Address | None]) -> list[Address]:
+    seen: dict[str, Address] = {}
+    for address in addresses:
+        if address is not None and address.email not in seen:
+            seen[address.email] = address
+    return list(seen.values())
+
+
+def _filter(session: Session, found: Parties, settings: MailSettings) -> None:
+    never_addresses, never_domains = _never_log(session)
+    kept = []
+    for person in found.people:
+        domain = email_domain(person.email) or ""
+        local = person.email.split("@", 1)[0]
+        if settings.is_bot(person.email):
+            reason = "bot"
+        elif domain in settings.internal_domains or users.get_by_email(session, person.email) is not None:
+            reason = "internal"
+        elif _SYSTEM_LOCALPARTS.match(local):
+            reason = "system"
+        elif person.email in never_addresses or domain in never_domains:
+            reason = "never-log"
+        else:
+            kept.append(person)
+            continue
+        found.removed.append((person, reason))
+    found.people = kept
