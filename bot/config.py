@@ -113,7 +113,7 @@ class Settings(BaseSettings):
     outbound_smtp_password: SecretStr | None = None
     outbound_smtp_from: str | None = None  # default: the first of mail_addresses
     mail_inline_images: bool = False
-    mail_loop_limit: int = 20  # mails from one sender within the window before they are held
+    mail_loop_limit: int = 20  # mails from one sender to the same recipients in the window before holding
     mail_loop_window_minutes: int = 120
 
     _split_lists = field_validator("mail_addresses", "internal_domains", mode="before")(_split)

@@ -7,6 +7,7 @@ import os
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -23,10 +24,15 @@ NOW = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
 _db_counter = itertools.count()
 
 
-def _no_postgres(reason: str) -> None:
+def unavailable(what: str, reason: str) -> NoReturn:
+    """Skip the tests that need *what* with the reason shown; in CI, where they must run, fail instead."""
     if IN_CI:
-        pytest.fail(f"PostgreSQL tests must run in CI, but: {reason}")
-    pytest.skip(f"PostgreSQL tests skipped: {reason}")
+        pytest.fail(f"{what} tests must run in CI, but: {reason}")
+    pytest.skip(f"{what} tests skipped: {reason}")
+
+
+def _no_postgres(reason: str) -> NoReturn:
+    unavailable("PostgreSQL", reason)
 
 
 @pytest.fixture(scope="session")

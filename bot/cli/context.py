@@ -11,6 +11,7 @@ from typing import NoReturn
 
 import typer
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from sqlalchemy.exc import OperationalError
 
 from bot.bootstrap import App, build_app
@@ -26,6 +27,19 @@ err_console = Console(stderr=True, highlight=False)
 
 class CliError(Exception):
     """A failure to report to the user as one line, with exit code 1."""
+
+
+def progress(label: str, *, quiet: bool) -> Progress:
+    """The importers' progress bar on stderr; off when *quiet* (a JSON report) or stderr is not a terminal."""
+    return Progress(
+        TextColumn(label),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=err_console,
+        transient=True,
+        disable=quiet or not err_console.is_terminal,
+    )
 
 
 def fail(message: str, code: int = 1) -> NoReturn:

@@ -10,9 +10,8 @@ from pathlib import Path
 from typing import Annotated, TextIO
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from bot.cli.context import CliError, console, err_console, reported_errors, state
+from bot.cli.context import CliError, console, err_console, progress, reported_errors, state
 from bot.crm.audit import Actor
 
 import_app = typer.Typer(help="Import data from files.", no_args_is_help=True)
@@ -37,21 +36,13 @@ def _run_import(ctx: typer.Context, path: Path, entity: str, as_json: bool) -> N
     run = imports.import_thirdparties if entity == "thirdparties" else imports.import_contacts
     if not path.is_file():
         raise CliError(f"{path}: no such file")
-    with Progress(
-        TextColumn(f"importing {entity}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        console=err_console,
-        transient=True,
-        disable=as_json or not err_console.is_terminal,
-    ) as bar:
+    with progress(f"importing {entity}", quiet=as_json) as bar:
         task = bar.add_task("import", total=None)
 
-        def progress(done: int, total: int) -> None:
+        def advance(done: int, total: int) -> None:
             bar.update(task, completed=done, total=total)
 
-        report = run(lambda: app.uow(Actor(user_id=None, channel="import")), path, progress=progress)
+        report = run(lambda: app.uow(Actor(user_id=None, channel="import")), path, progress=advance)
     if as_json:
         print(
             json.dumps(

@@ -1,4 +1,4 @@
-"""Mail from the command line: ``import eml`` (files, mbox, maildir) and ``unresolved list|assign``."""
+"""Mail on the command line: ``import eml`` (files, mbox, maildir), ``unresolved list|assign|release``."""
 
 from __future__ import annotations
 
@@ -9,11 +9,10 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 from sqlalchemy import select
 
-from bot.cli.context import CliError, console, err_console, reported_errors, state
+from bot.cli.context import CliError, console, progress, reported_errors, state
 from bot.crm import users as user_service
 from bot.crm.audit import Actor
 from bot.crm.models import EmailMessage, EmailStatus, User
@@ -56,14 +55,7 @@ def _import(ctx: typer.Context, paths: list[Path], login: str | None, as_json: b
             forced = user_service.require_login(uow.session, login).id
     sources = [item for path in paths for item in _messages(path)]
     counts: dict[str, int] = {}
-    with Progress(
-        TextColumn("importing mail"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        console=err_console,
-        transient=True,
-        disable=as_json or not err_console.is_terminal,
-    ) as bar:
+    with progress("importing mail", quiet=as_json) as bar:
         task = bar.add_task("mail", total=len(sources))
         for source, raw in sources:
             email_id = room.receive(
@@ -148,3 +140,21 @@ def unresolved_assign(
             uow.commit()
         people = f" / {', '.join(outcome.contacts)}" if outcome.contacts else ""
         console.print(f"Mail {email_id} filed under {tp.name}{people} (event {outcome.activity_id}).")
+
+
+@unresolved_app.command("release")
+def unresolved_release(
+    ctx: typer.Context,
+    email_id: Annotated[int, typer.Argument(help="The held mail's id (see `crmbot unresolved list`).")],
+) -> None:
+    """Let a mail the loop guard held through: it is filed as if it had just arrived."""
+    from bot.mailroom import MailRoom
+
+    with reported_errors():
+        app = state(ctx).app()
+        room = MailRoom(app)
+        with app.uow(Actor(None, "cli")) as uow:
+            outcome = room.processor.release(uow.session, email_id, app.clock.now())
+            uow.commit()
+        where = f" under {outcome.thirdparty[1]}" if outcome.thirdparty else ""
+        console.print(f"Mail {email_id}: {outcome.status}{where} ({outcome.reason}).")

@@ -28,6 +28,9 @@ def user_add(
     restricted: Annotated[
         bool, typer.Option("--restricted", help="See only third parties where the user is sales rep.")
     ] = False,
+    mail_receipts: Annotated[
+        bool, typer.Option("--mail-receipts", help="Answer each archived mail with where it was filed.")
+    ] = False,
 ) -> None:
     """Add a user. Without options a user gets a sales team member's rights (read all, write)."""
     with reported_errors(), state(ctx).uow() as uow:
@@ -41,6 +44,7 @@ def user_add(
             admin=admin,
             restricted=restricted,
         )
+        user.mail_receipts = mail_receipts
         uow.commit()
         console.print(
             f"Added user {user.login} ({user.name}), {', '.join(e.email for e in user.emails)}, "

@@ -113,8 +113,9 @@ TEXTS: dict[str, str] = {
     "mail.unresolved.how": "Antworte auf diese Mail mit dem Firmennamen, oder schick sie noch einmal an eine "
     "Plus-Adresse wie {example}.",
     "mail.subject.held": "Mails von {sender} sind angehalten",
-    "mail.held": "Von {sender} kamen in kurzer Zeit sehr viele Mails; ich halte sie an, falls eine "
-    "Mail-Schleife läuft. Es ging nichts verloren; ein Admin kann sie freigeben.",
+    "mail.held": "Von {sender} kamen in kurzer Zeit sehr viele Mails an dieselben Empfänger; ich halte sie "
+    "an, falls eine Mail-Schleife läuft. Es ging nichts verloren; ein Admin legt diese mit "
+    "`crmbot unresolved release {id}` ab.",
     "mail.subject.receipt": "Abgelegt: {subject}",
     "mail.receipt": "Abgelegt bei {thirdparty}{people} — {why}",
     "mail.receipt.people": " / {names}",

@@ -112,8 +112,9 @@ TEXTS: dict[str, str] = {
     "mail.unresolved.how": "Reply to this mail with the company's name, or send it again to a plus-address "
     "like {example}.",
     "mail.subject.held": "Mails from {sender} are on hold",
-    "mail.held": "I received many mails from {sender} in a short time and am holding them, in case a mail "
-    "loop is running. Nothing was lost; an admin can release them.",
+    "mail.held": "I received many mails from {sender} to the same recipients in a short time and am holding "
+    "them, in case a mail loop is running. Nothing was lost; an admin can file this one with "
+    "`crmbot unresolved release {id}`.",
     "mail.subject.receipt": "Filed: {subject}",
     "mail.receipt": "Filed under {thirdparty}{people} — {why}",
     "mail.receipt.people": " / {names}",

@@ -181,3 +181,125 @@ def test_version_of_the_json_import_report_is_parseable(crmbot: Run, tmp_path: P
     assert report["created"] == 1
     assert report["skipped"] == 1
     assert report["errors"][0]["line"] == 3
+
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "email"
+
+
+def _json_lines(text: str) -> list[dict[str, object]]:
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+def test_import_eml_files_mbox_and_maildir_then_file_the_unresolved_one(crmbot: Run, tmp_path: Path) -> None:
+    import mailbox
+
+    crmbot("init")
+    crmbot("demo")
+    box = mailbox.mbox(tmp_path / "sent.mbox")
+    for name in ("sent_plain_en.eml", "reply_outlook_de.eml"):
+        box.add((FIXTURES / name).read_bytes())
+    box.flush()
+    maildir = mailbox.Maildir(tmp_path / "Maildir", create=True)
+    maildir.add((FIXTURES / "freemail_customer.eml").read_bytes())
+    maildir.add(b"this is not a mail at all\n")
+
+    proc = crmbot(
+        "import", "eml", str(FIXTURES / "sent_plain_de.eml"), str(tmp_path / "sent.mbox"),
+        str(tmp_path / "Maildir"), "--json",
+    )  # fmt: skip
+    report = _json_lines(proc.stdout)
+    got = {
+        (r["status"], (r["thirdparty"] or {}).get("name") if isinstance(r["thirdparty"], dict) else None)
+        for r in report
+    }
+    assert got == {
+        ("archived", "ACME GmbH"),
+        ("archived", "Globex Corporation"),
+        ("unresolved", None),
+        ("rejected", None),
+    }
+    assert len(report) == 5
+    first = report[0]
+    assert set(first) >= {"message_id", "status", "thirdparty", "contacts", "event", "reason", "source"}
+    assert first["contacts"] == ["Max Mustermann", "Erika Musterfrau"]  # To and CC
+    assert isinstance(first["event"], dict)
+    assert first["event"]["type"] == "activity"
+    assert str(first["message_id"]).startswith("<FR3P281MB1234ABCD")
+    rejected = next(r for r in report if r["status"] == "rejected")
+    assert "not an email message" in str(rejected["reason"])
+
+    again = _json_lines(crmbot("import", "eml", str(FIXTURES / "sent_plain_de.eml"), "--json").stdout)
+    assert [r["status"] for r in again] == ["duplicate"]
+    assert again[0]["event"] == first["event"]  # the same event, not a second one
+
+    listing = crmbot("unresolved", "list").stdout
+    assert "Anfrage Einzellizenz" in listing
+    unresolved = next(r for r in report if r["status"] == "unresolved")
+    email_id = _email_id(tmp_path, str(unresolved["message_id"]))
+    assert str(email_id) in listing
+    filed = crmbot("unresolved", "assign", str(email_id), "Hooli").stdout
+    assert f"Mail {email_id} filed under Hooli" in filed
+    assert "No mail is waiting to be filed." in crmbot("unresolved", "list").stdout
+    proc = crmbot("unresolved", "assign", str(email_id), "Hooli", ok=False)
+    assert proc.returncode == 1
+    assert "is not waiting to be filed" in proc.stderr
+    proc = crmbot("unresolved", "release", str(email_id), ok=False)
+    assert "is not held" in proc.stderr
+
+    summary = crmbot("import", "eml", str(FIXTURES / "sent_plain_en.eml")).stdout
+    assert "1 messages: 1 duplicate." in summary
+
+
+def _email_id(tmp_path: Path, message_id: str) -> int:
+    with sqlite3.connect(tmp_path / "data" / "crmbot.sqlite3") as db:
+        (row,) = db.execute("SELECT id FROM email_messages WHERE message_id = ?", (message_id,)).fetchall()
+    return int(row[0])
+
+
+def test_import_eml_as_a_user_files_received_mail(crmbot: Run, tmp_path: Path) -> None:
+    crmbot("init")
+    crmbot("demo")
+    received = tmp_path / "from-max.eml"
+    received.write_bytes(
+        b"From: Max Mustermann <max.mustermann@acme.example>\r\n"
+        b"To: Anna Berger <anna@nordlicht.example>\r\n"
+        b"Subject: Rueckfrage zum Angebot\r\n"
+        b"Message-ID: <rueckfrage-1@acme.example>\r\n"
+        b"Date: Fri, 20 Nov 2026 10:00:00 +0100\r\n"
+        b"\r\n"
+        b"Hallo Frau Berger, koennen wir Freitag telefonieren?\r\n"
+    )
+    plain = _json_lines(crmbot("import", "eml", str(received), "--json").stdout)
+    assert [(r["status"], r["reason"]) for r in plain] == [("rejected", "sender is not a registered user")]
+
+    proc = crmbot("import", "eml", str(received), "--as", "anna", "--json")
+    (filed,) = _json_lines(proc.stdout)
+    assert filed["status"] == "archived"
+    assert filed["thirdparty"] == {"id": filed["thirdparty"]["id"], "name": "ACME GmbH"}  # type: ignore[index]
+    with sqlite3.connect(tmp_path / "data" / "crmbot.sqlite3") as db:
+        ((type_code, owner),) = db.execute(
+            "SELECT a.type_code, u.login FROM activities a JOIN users u ON u.id = a.owner_id "
+            "WHERE a.email_message_id = '<rueckfrage-1@acme.example>'"
+        ).fetchall()
+    assert (type_code, owner) == ("AC_EMAIL_IN", "anna")
+
+    crmbot(
+        "user",
+        "add",
+        "--login",
+        "dora",
+        "--name",
+        "Dora",
+        "--email",
+        "dora@nordlicht.example",
+        "--mail-receipts",
+    )
+    with sqlite3.connect(tmp_path / "data" / "crmbot.sqlite3") as db:
+        receipts = dict(db.execute("SELECT login, mail_receipts FROM users WHERE login IN ('anna', 'dora')"))
+    assert receipts == {"anna": 0, "dora": 1}
+
+    proc = crmbot("import", "eml", str(received), "--as", "nobody", ok=False)
+    assert proc.returncode == 1
+    assert "nobody" in proc.stderr
+    proc = crmbot("import", "eml", str(tmp_path / "missing.eml"), ok=False)
+    assert "missing.eml: no such file or directory" in proc.stderr

@@ -9,14 +9,12 @@ from typing import NoReturn
 
 import pytest
 
-from tests.conftest import IN_CI
+from tests.conftest import unavailable
 from tests.support.dovecot import Dovecot, start_dovecot, unavailable_reason
 
 
 def _no_dovecot(reason: str) -> NoReturn:
-    if IN_CI:
-        pytest.fail(f"IMAP tests must run in CI, but: {reason}")
-    pytest.skip(f"IMAP tests skipped: {reason}")
+    unavailable("IMAP", reason)
 
 
 @pytest.fixture(scope="session")
@@ -37,5 +35,3 @@ def dovecot(dovecot_server: Dovecot) -> Dovecot:
     """The session's server, running, with empty mailboxes and nobody connected."""
     dovecot_server.reset()
     return dovecot_server
-
-

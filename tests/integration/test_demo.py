@@ -113,8 +113,12 @@ def test_demo_fills_an_empty_database_and_reports_what_it_wrote(app: App) -> Non
     with app.uow(read_only=True) as uow:
         s = uow.session
         assert not database_is_empty(s)
-        counted = DemoSummary(*(len(s.scalars(select(m.id)).all()) for m in (
-            User, ThirdParty, Contact, Activity, Quote, Order, Invoice, Ticket, Project)))
+        counted = DemoSummary(
+            *(
+                len(s.scalars(select(m.id)).all())
+                for m in (User, ThirdParty, Contact, Activity, Quote, Order, Invoice, Ticket, Project)
+            )
+        )
         payments = s.scalars(select(Payment)).all()
     assert summary == counted
     assert summary.users == 3
@@ -178,12 +182,26 @@ def test_users_of_nordlicht_software(demo: App) -> None:
         assert set(users) == {"anna", "bob", "carla"}
         anna, bob, carla = users["anna"], users["bob"], users["carla"]
         assert (anna.name, anna.email, anna.timezone, anna.language, anna.preferred_channel) == (
-            "Anna Berger", "anna@nordlicht.example", "Europe/Berlin", "de", "telegram")
+            "Anna Berger",
+            "anna@nordlicht.example",
+            "Europe/Berlin",
+            "de",
+            "telegram",
+        )
         assert anna.is_admin
         assert (bob.name, bob.email, bob.timezone, bob.language, bob.preferred_channel) == (
-            "Bob Miller", "bob@nordlicht.example", "America/New_York", "en", "slack")
+            "Bob Miller",
+            "bob@nordlicht.example",
+            "America/New_York",
+            "en",
+            "slack",
+        )
         assert (carla.name, carla.email, carla.timezone, carla.language) == (
-            "Carla Schmidt", "carla@nordlicht.example", "Europe/Berlin", "de")
+            "Carla Schmidt",
+            "carla@nordlicht.example",
+            "Europe/Berlin",
+            "de",
+        )
         assert "thirdparty.read_all" in effective_rights(uow.session, bob)
         assert "thirdparty.read_all" not in effective_rights(uow.session, carla)
         carla_sees = uow.session.scalars(select(SalesRep.id).where(SalesRep.user_id == carla.id)).all()
@@ -201,9 +219,16 @@ def test_the_story_cast_is_there(demo: App) -> None:
         assert {"Gavin Belson"} <= contact_names(s, thirdparty(s, "Hooli"))
         assert {"Pepper Potts", "Tony Stark"} <= contact_names(s, thirdparty(s, "Stark Industries"))
         assert {"Jürgen Köhler"} <= contact_names(s, thirdparty(s, "Köhler Maschinenbau GmbH"))
-        for name in ("Acme Logistics Ltd", "Müller Bau GmbH", "Müller Logistik AG", "Müller & Söhne KG",
-                     "Schmidt & Partner Steuerberatung", "Wayne Enterprises", "Umbrella Corp",
-                     "Globex Corporation"):
+        for name in (
+            "Acme Logistics Ltd",
+            "Müller Bau GmbH",
+            "Müller Logistik AG",
+            "Müller & Söhne KG",
+            "Schmidt & Partner Steuerberatung",
+            "Wayne Enterprises",
+            "Umbrella Corp",
+            "Globex Corporation",
+        ):
             assert thirdparty(s, name).status == 1, name
         emails = set(s.scalars(select(Contact.email)))
         assert {"max.mustermann@acme.example", "hank@globex.example"} <= emails
@@ -245,7 +270,10 @@ def test_mueller_asks_which_of_the_three_mueller_companies(demo: App) -> None:
         result = demo.matcher(uow).thirdparty_by_name("Müller")
     assert result.ambiguous
     assert sorted(c.name for c in result.candidates) == [
-        "Müller & Söhne KG", "Müller Bau GmbH", "Müller Logistik AG"]
+        "Müller & Söhne KG",
+        "Müller Bau GmbH",
+        "Müller Logistik AG",
+    ]
 
 
 def test_max_asks_which_max(demo: App) -> None:
@@ -258,8 +286,14 @@ def test_max_asks_which_max(demo: App) -> None:
 
 @pytest.mark.parametrize(
     ("query", "expected"),
-    [("ACME", "ACME GmbH"), ("Initech", "Initech"), ("Globex", "Globex Corporation"), ("Hooli", "Hooli"),
-     ("Koehler Maschinenbau", "Köhler Maschinenbau GmbH"), ("AcmeLog", "Acme Logistics Ltd")],
+    [
+        ("ACME", "ACME GmbH"),
+        ("Initech", "Initech"),
+        ("Globex", "Globex Corporation"),
+        ("Hooli", "Hooli"),
+        ("Koehler Maschinenbau", "Köhler Maschinenbau GmbH"),
+        ("AcmeLog", "Acme Logistics Ltd"),
+    ],
 )
 def test_story_companies_are_found_without_asking(demo: App, query: str, expected: str) -> None:
     with demo.uow(read_only=True) as uow:
@@ -280,8 +314,11 @@ def test_meeting_with_initech_today_at_14_berlin_is_planned(demo: App) -> None:
     with demo.uow(read_only=True) as uow:
         initech = thirdparty(uow.session, "Initech")
         meeting = uow.session.scalars(
-            select(Activity).where(Activity.thirdparty_id == initech.id, Activity.type_code == "AC_RDV",
-                                   Activity.label == "Meeting with Initech")
+            select(Activity).where(
+                Activity.thirdparty_id == initech.id,
+                Activity.type_code == "AC_RDV",
+                Activity.label == "Meeting with Initech",
+            )
         ).one()
         attendees = {a.contact.full_name for a in meeting.attendees if a.contact}
         users = {a.user.login for a in meeting.attendees if a.user}
@@ -301,10 +338,15 @@ def test_acme_has_a_last_contact_and_a_follow_up_overdue_since_friday(demo: App)
         last = history.last_contact(uow.session, acme.id, now=NOW)
         items = history.open_items(uow.session, acme.id, now=NOW)
         followup = items.followups[0] if items.followups else None
-        reminder = uow.session.scalars(select(Reminder).where(Reminder.activity_id == followup.id)).one() \
-            if followup else None
-        who = (followup.owner.login if followup and followup.owner else None,
-               followup.contact.full_name if followup and followup.contact else None)
+        reminder = (
+            uow.session.scalars(select(Reminder).where(Reminder.activity_id == followup.id)).one()
+            if followup
+            else None
+        )
+        who = (
+            followup.owner.login if followup and followup.owner else None,
+            followup.contact.full_name if followup and followup.contact else None,
+        )
         reminded = uow.session.get(User, reminder.user_id) if reminder else None
     assert last.latest is not None
     assert last.latest.start_at < NOW
@@ -419,14 +461,16 @@ def test_the_story_holds_whatever_day_it_is(tmp_path: Path, now: datetime) -> No
             past = s.scalars(select(Activity).where(Activity.percent.in_((-1, 100)))).all()
             silent = [
                 tp.name
-                for tp in s.scalars(select(ThirdParty).where(ThirdParty.customer_type.in_((1, 3)),
-                                                              ThirdParty.status == 1))
+                for tp in s.scalars(
+                    select(ThirdParty).where(ThirdParty.customer_type.in_((1, 3)), ThirdParty.status == 1)
+                )
                 if (last := history.last_contact(s, tp.id, now=now).latest) is None
                 or last.start_at < now - timedelta(days=30)
             ]
             overdue = s.scalars(
-                select(Invoice.id).where(Invoice.status == InvoiceStatus.UNPAID,
-                                         Invoice.due_date < now.date())
+                select(Invoice.id).where(
+                    Invoice.status == InvoiceStatus.UNPAID, Invoice.due_date < now.date()
+                )
             ).all()
     finally:
         app.close()

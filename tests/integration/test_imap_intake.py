@@ -17,8 +17,15 @@ from tests.support.mail import Room, mail
 
 
 def _account(server: Dovecot) -> ImapAccount:
-    return ImapAccount(name="crm-inbox", host="127.0.0.1", port=server.port, security="plain", user="alice",
-                       password=PASSWORD, move_to="Archiv")
+    return ImapAccount(
+        name="crm-inbox",
+        host="127.0.0.1",
+        port=server.port,
+        security="plain",
+        user="alice",
+        password=PASSWORD,
+        move_to="Archiv",
+    )
 
 
 def test_mail_in_the_mailbox_is_filed_marked_and_not_read_twice(sqlite_app: App, dovecot: Dovecot) -> None:
@@ -28,8 +35,16 @@ def test_mail_in_the_mailbox_is_filed_marked_and_not_read_twice(sqlite_app: App,
         acme = company(uow.session, "ACME GmbH")
         person(uow.session, "Max", "Mustermann", acme, email="max.mustermann@acme.example")
         uow.commit()
-    dovecot.deliver("alice", mail("anna@nordlicht.example", "max.mustermann@acme.example", "Angebot per IMAP",
-                                  message_id="<imap-1@x>"))
+    dovecot.deliver(
+        "alice",
+        mail(
+            "anna@nordlicht.example",
+            "max.mustermann@acme.example",
+            "Angebot per IMAP",
+            message_id="<imap-1@x>",
+        ),
+    )
+    (delivered,) = dovecot.messages("alice")  # UIDs go on across tests: the server keeps UIDNEXT
     room = Room(app)
     state = DatabaseImapState(app)
 
@@ -51,7 +66,7 @@ def test_mail_in_the_mailbox_is_filed_marked_and_not_read_twice(sqlite_app: App,
     assert row.received_via == "imap"
     assert row.source is not None
     assert row.source.startswith("imap:crm-inbox:")
-    assert (position.account, position.last_uid) == ("crm-inbox", 1)
+    assert (position.account, position.last_uid) == ("crm-inbox", delivered.uid)
     assert event.label == "Angebot per IMAP"
     # a restarted bot (new channel, same database) finds nothing new
     assert asyncio.run(one_pass()) == 0

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.bootstrap import App
+from bot.crm.mail.notices import render
 from bot.crm.models import Activity, ActivityType, Document, EmailMessage, NeverLog, Percent, User
 from tests.support.factories import company, person, user
 from tests.support.mail import BOT, Room, mail
@@ -234,6 +235,24 @@ def test_loop_guard_holds_the_twenty_first_mail_from_one_sender(crm: App) -> Non
     held = r.deliver(mail("anna@nordlicht.example", "max.mustermann@acme.example", "Mail 21"))
     assert held.status == "held"
     assert [n.kind for n in held.notices] == ["held"]
+    text = render(held.notices[0], "de", "crm@nordlicht.example").text
+    assert f"`crmbot unresolved release {held.email_id}`" in text
+    with crm.uow() as uow:  # the user (or admin) lets it through: filed as if the guard were not there
+        released = r.room.processor.release(uow.session, held.email_id, crm.clock.now())
+        uow.commit()
+    assert (released.status, released.thirdparty[1] if released.thirdparty else None) == (
+        "archived",
+        "ACME GmbH",
+    )
+    with crm.uow() as uow, pytest.raises(ValueError, match="not held"):
+        r.room.processor.release(uow.session, held.email_id, crm.clock.now())
+
+
+def test_loop_guard_does_not_hold_a_busy_user_writing_to_many_customers(crm: App) -> None:
+    r = room(crm)
+    for n in range(25):
+        outcome = r.deliver(mail("anna@nordlicht.example", f"kunde{n}@acme.example", "Unser Angebot"))
+        assert outcome.status == "archived", (n, outcome.reason)
 
 
 def test_unknown_people_on_a_customer_domain_are_offered_not_created(crm: App) -> None:

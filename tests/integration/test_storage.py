@@ -53,6 +53,7 @@ def test_unit_of_work_rolls_back_unless_committed(app: App) -> None:
     with app.uow() as uow:
         company(uow.session, "Kept GmbH")
         uow.commit()
+
     def failing_handler() -> None:
         with app.uow() as uow:
             company(uow.session, "Failed GmbH")

@@ -30,7 +30,7 @@ from bot.crm.models import (
     User,
 )
 from bot.crm.rights import visible_thirdparty_ids
-from bot.parsers.email import ParsedEmail, parse_email
+from bot.parsers.email import EmailParseError, ParsedEmail, parse_email
 from storage import DocumentStore
 
 log = logging.getLogger(__name__)
@@ -41,7 +41,7 @@ class Notice:
     """Something to tell a user about a mail (sent after the commit): filed, unresolved, held, new people."""
 
     user_id: int
-    kind: str  # receipt | unresolved | held | new_people
+    kind: str  # receipt | unresolved | held | new_people | filed_by_reply | reply_unknown
     email_id: int
     params: dict[str, Any] = field(default_factory=dict)
 
@@ -120,14 +120,23 @@ def _duplicate(session: Session, row: EmailMessage, parsed: ParsedEmail) -> Acti
 
 
 def _looping(session: Session, row: EmailMessage, settings: MailSettings, now: datetime) -> bool:
+    """Too many mails between the same sender and the same recipients lately: a mail loop, not a busy user.
+
+    Counting per sender alone would hold the 21st customer mail a salesperson BCCs in two hours; a loop (an
+    auto-responder answering our notices, a rule forwarding back and forth) always repeats the same pair.
+    """
     if not row.from_addr:
         return False
     since = now - timedelta(minutes=settings.loop_window_minutes)
+    same_to = (
+        EmailMessage.to_addrs.is_(None) if row.to_addrs is None else EmailMessage.to_addrs == row.to_addrs
+    )
     count = session.scalar(
         select(func.count())
         .select_from(EmailMessage)
         .where(
             EmailMessage.from_addr == row.from_addr,
+            same_to,
             EmailMessage.received_at >= since,
             EmailMessage.id != row.id,
             EmailMessage.status.not_in([EmailStatus.SKIPPED, EmailStatus.REJECTED]),
@@ -144,12 +153,17 @@ class MailProcessor:
         self.documents = documents
         self.fuzzy = fuzzy or FuzzyNames()
 
-    def process(self, session: Session, email_id: int, now: datetime) -> Outcome:
+    def process(self, session: Session, email_id: int, now: datetime, *, loop_guard: bool = True) -> Outcome:
         row = _claim(session, email_id)
         if row is None:
             return Outcome(email_id, "", "already processed or taken by another worker")
         raw = self.documents.read(row.raw_sha256)
-        parsed = parse_email(raw, inline_images=self.settings.inline_images)
+        try:
+            parsed = parse_email(raw, inline_images=self.settings.inline_images)
+        except EmailParseError as error:  # kept in the document store; the row says why it went no further
+            return self._end(
+                row, Outcome(email_id, ""), EmailStatus.REJECTED, f"not an email message: {error}"
+            )
         _fill_headers(row, parsed)
         outcome = Outcome(email_id, "", message_id=row.message_id)
         if parsed.auto_reason:
@@ -163,7 +177,7 @@ class MailProcessor:
         row.submitted_by_id = found.submitter.id
         row.direction = found.direction
         act_as(session, replace(current_actor(session), user_id=found.submitter.id))  # audited as the user
-        if _looping(session, row, self.settings, now):
+        if loop_guard and _looping(session, row, self.settings, now):
             outcome.notices.append(Notice(found.submitter.id, "held", row.id, {"sender": row.from_addr}))
             return self._end(row, outcome, EmailStatus.HELD, "loop guard: too many mails from this sender")
         instruction = self._filing_instruction(session, row, parsed, found, now, outcome)
@@ -242,6 +256,15 @@ class MailProcessor:
         )
         outcome.thirdparty, outcome.activity_id = (best.id, best.name), filed.activity_id
         return self._end(row, outcome, EmailStatus.SKIPPED, f"filing instruction: filed mail {original.id}")
+
+    def release(self, session: Session, email_id: int, now: datetime) -> Outcome:
+        """Route a mail the loop guard held as if it had just arrived, without the guard."""
+        row = session.get(EmailMessage, email_id)
+        if row is None or row.status != EmailStatus.HELD:
+            raise ValueError(f"mail {email_id} is not held")
+        row.status = EmailStatus.RECEIVED
+        session.flush()
+        return self.process(session, email_id, now, loop_guard=False)
 
     def assign(self, session: Session, email_id: int, thirdparty_id: int, now: datetime) -> Outcome:
         """File an unresolved mail under the third party the user chose (chat, reply mail or CLI)."""

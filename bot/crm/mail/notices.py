@@ -27,7 +27,10 @@ def render(notice: Notice, lang: str, bot_address: str) -> NoticeText:
         return NoticeText(t(lang, "mail.subject.unresolved", subject=subject), "\n\n".join(lines))
     if notice.kind == "held":
         sender = str(p.get("sender") or "?")
-        return NoticeText(t(lang, "mail.subject.held", sender=sender), t(lang, "mail.held", sender=sender))
+        return NoticeText(
+            t(lang, "mail.subject.held", sender=sender),
+            t(lang, "mail.held", sender=sender, id=notice.email_id),
+        )
     if notice.kind == "receipt":
         contacts = p.get("contacts") or []
         people = t(lang, "mail.receipt.people", names=", ".join(contacts)) if contacts else ""

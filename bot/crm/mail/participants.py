@@ -74,6 +74,8 @@ class Parties:
     submitter: User | None
     direction: str  # "out" (AC_EMAIL) | "in" (AC_EMAIL_IN)
     people: list[Address] = field(default_factory=list)  # customer-side participants, in order
+    # To of a sent mail, the sender of a received one: who the mail is mainly with
+    primary: list[Address] = field(default_factory=list)
     removed: list[tuple[Address, str]] = field(default_factory=list)  # (who, why): internal, never-log …
     forwarded: bool = False
 
@@ -98,24 +100,27 @@ def parties(
     """*forced*: file as this user's mail whoever sent it (an imported archive of received mail)."""
     resent_user = _is_user(session, envelope.resent_from)
     from_user = _is_user(session, parsed.sender)
+    to, cc, sender = parsed.to, parsed.cc, parsed.sender
     if forced is not None and from_user is None and parsed.forwarded is None:
-        found = Parties(forced, "in", _unique([parsed.sender, *parsed.to, *parsed.cc]))
+        found = Parties(forced, "in", _unique([sender, *to, *cc]), _unique([sender]))
     elif forced is not None and from_user is not None and from_user.id != forced.id:
-        found = Parties(forced, "in", _unique([*parsed.to, *parsed.cc]))  # a colleague's mail to the user
+        found = Parties(forced, "in", _unique([*to, *cc]), _unique(to))  # a colleague's mail to the user
     elif resent_user is not None and from_user is None:
-        found = Parties(resent_user, "in", _unique([parsed.sender, *parsed.cc]))
+        found = Parties(resent_user, "in", _unique([sender, *cc]), _unique([sender]))
     elif from_user is not None and parsed.forwarded is not None and parsed.forwarded.sender is not None:
         original = parsed.forwarded
         if _is_user(session, original.sender) is not None:  # the user forwards a mail they wrote
-            found = Parties(from_user, "out", _unique([*original.to, *original.cc]), forwarded=True)
+            people = _unique([*original.to, *original.cc])
+            found = Parties(from_user, "out", people, _unique(original.to), forwarded=True)
         else:
-            found = Parties(
-                from_user, "in", _unique([original.sender, *original.to, *original.cc]), forwarded=True
-            )
+            people = _unique([original.sender, *original.to, *original.cc])
+            found = Parties(from_user, "in", people, _unique([original.sender]), forwarded=True)
     elif from_user is not None:
-        found = Parties(from_user, "out", _unique([*parsed.to, *parsed.cc]))
+        found = Parties(from_user, "out", _unique([*to, *cc]), _unique(to))
     else:
         return Parties(None, "in")
+    for invite in parsed.invites:  # the people of a meeting invitation are the mail's participants too
+        found.people = _unique([*found.people, invite.organizer, *invite.attendees])
     _filter(session, found, settings)
     return found
 
@@ -147,3 +152,4 @@ def _filter(session: Session, found: Parties, settings: MailSettings) -> None:
             continue
         found.removed.append((person, reason))
     found.people = kept
+    found.primary = [p for p in found.primary if p in kept]

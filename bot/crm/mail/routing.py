@@ -83,15 +83,19 @@ class Router:
         if thread is not None:
             tp_id, subject = thread
             return self._decided("thread", f"same thread as “{subject or '…'}”", tp_id, found, subject or "")
-        by_contact = self._by_contacts(found.people)
-        if by_contact:
-            return self._choose("contact_email", by_contact, found)
-        by_email = self._by_thirdparty_email(found.people)
-        if by_email:
-            return self._choose("thirdparty_email", by_email, found)
-        by_domain = self._by_domain(found.people)
-        if by_domain:
-            return self._choose("domain", by_domain, found)
+        # Each rule looks at the primary people first (To of a sent mail, the sender of a received one): when
+        # they point at one company, a colleague from another company in Cc does not make it ambiguous.
+        for rule, lookup in (
+            ("contact_email", self._by_contacts),
+            ("thirdparty_email", self._by_thirdparty_email),
+            ("domain", self._by_domain),
+        ):
+            primary = lookup(found.primary) if found.primary else {}
+            if len(primary) == 1:
+                return self._choose(rule, primary, found)
+            everyone = lookup(found.people)
+            if everyone:
+                return self._choose(rule, everyone, found)
         return Route("unresolved", "no known address or domain", candidates=self._suggestions(found.people))
 
     # -- rules ------------------------------------------------------------------------------------------
@@ -152,7 +156,7 @@ class Router:
             ((tp_id, detail),) = found.items()
             return self._decided(rule, f"{words} {detail}", tp_id, parties, detail)
         stmt = select(ThirdParty.id, ThirdParty.name).where(ThirdParty.id.in_(found))
-        names = dict(self.session.execute(stmt))
+        names: dict[int, str] = dict(self.session.execute(stmt).tuples().all())
         candidates = [
             Candidate("thirdparty", i, names.get(i, "?"), 1.0, f"{words} {d}") for i, d in found.items()
         ]

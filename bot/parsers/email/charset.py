@@ -16,7 +16,7 @@ import re
 from functools import lru_cache
 
 # Labels whose bytes are read as "UTF-8 if valid, else Windows-1252": the WHATWG treats all of these as 1252.
-_WESTERN = frozenset({"ascii", "latin_1", "cp1252", "iso8859_15"})
+_WESTERN = frozenset({"ascii", "latin_1", "iso8859_1", "cp1252", "iso8859_15"})
 # Charsets whose bytes are trusted before UTF-8 (a valid UTF-8 reading of them is a coincidence).
 _TRUSTED_FIRST = frozenset(
     {

@@ -140,7 +140,7 @@ def _new_field(line: str, fields: dict[str, str]) -> bool:
 def _forwarded(fields: dict[str, str], default_tz: tzinfo) -> Forwarded:
     senders = parse_addresses(fields.get("from", ""))
     date = loose_date.parse(_unstar(fields["date"]), default_tz) if "date" in fields else None
-    subject = headers.decode_words(_unstar(fields["subject"])).strip() if "subject" in fields else None
+    subject = headers.decode_words(fields["subject"]).strip() if "subject" in fields else None
     return Forwarded(
         sender=senders[0] if senders else None,
         to=parse_addresses(fields.get("to", "")),

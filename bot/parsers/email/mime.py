@@ -333,10 +333,7 @@ def attached_message(part: Message) -> Message | None:
     inner = payload[0] if isinstance(payload, list) and payload else None
     encoding = str(part.get("content-transfer-encoding", "")).strip().lower()
     if encoding in ("base64", "quoted-printable"):
-        if isinstance(inner, Message):
-            data = serialise(inner, [])
-        else:
-            data = _raw_payload(part)
+        data = serialise(inner, []) if isinstance(inner, Message) else _raw_payload(part)
         try:
             decoded = base64.b64decode(data) if encoding == "base64" else binascii.a2b_qp(data)
         except (binascii.Error, ValueError):

@@ -5,13 +5,14 @@ decoded, HTML is converted only when there is no plain-text alternative, and a c
 is attached. Whatever was wrong but survivable is listed in ``defects`` ("mime: StartBoundaryNotFoundDefect",
 "charset: iso-8859-1 is utf-8", "date: unreadable", "calendar: …"). Only input that is no email at all (not
 bytes, empty, no header) raises EmailParseError.
+
+For a forward, ``summary`` is the forwarder's note followed by the original's new part, and ``first_line`` is
+the note's first line only ("" without a note), so a keyword ("ACME", "Kunde: Hooli") is only ever the
+forwarder's. ``text`` is the body of this message (an attached original is in ``attachments``).
 """
 
 from __future__ import annotations
 
-import email
-import email.policy
-import mimetypes
 import re
 from datetime import UTC, tzinfo
 from email.message import Message
@@ -20,10 +21,40 @@ from urllib.parse import unquote
 from bot.parsers.email import auto, body, calendar, forward, headers, mime, reply
 from bot.parsers.email.model import CalendarInvite, Forwarded, ParsedEmail, Part
 
-_COMPAT32 = email.policy.compat32
 _CID = re.compile(rb"cid:([^\"'\s>)]+)", re.IGNORECASE)
 _UNSAFE_FILENAME = re.compile(r"[\x00-\x1f/\\:*?\"<>|]+")
 _BOM = b"\xef\xbb\xbf"
+# Extensions for attachments without a file name (fixed: the mimetypes module reads the host's files).
+_EXTENSIONS = {
+    "application/pdf": ".pdf",
+    "image/png": ".png",
+    "image/jpeg": ".jpg",
+    "image/gif": ".gif",
+    "image/tiff": ".tif",
+    "image/webp": ".webp",
+    "image/heic": ".heic",
+    "text/plain": ".txt",
+    "text/html": ".html",
+    "text/csv": ".csv",
+    "text/calendar": ".ics",
+    "text/vcard": ".vcf",
+    "text/x-vcard": ".vcf",
+    "message/rfc822": ".eml",
+    "application/zip": ".zip",
+    "application/json": ".json",
+    "application/xml": ".xml",
+    "text/xml": ".xml",
+    "application/msword": ".doc",
+    "application/vnd.ms-excel": ".xls",
+    "application/vnd.ms-powerpoint": ".ppt",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": ".docx",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": ".xlsx",
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation": ".pptx",
+    "application/vnd.oasis.opendocument.text": ".odt",
+    "application/vnd.ms-outlook": ".msg",
+    "audio/mpeg": ".mp3",
+    "video/mp4": ".mp4",
+}
 
 
 class EmailParseError(ValueError):
@@ -65,7 +96,7 @@ def _build(
     text = _text(walk.bodies, defects)
     attachments = _attachments(walk, defects, inline_images=inline_images)
     invites = _invites(walk, defects, attachments)
-    forwarded, note, original = _forward(walk, text, subject, date.tzinfo if date else UTC, defects)
+    forwarded, note, original = _forward(walk, text, subject, date.tzinfo if date else UTC)
     if forwarded is not None:
         note_new, original_new = reply.new_part(note), reply.new_part(original)
         first_line = reply.first_line(note_new)
@@ -129,9 +160,9 @@ def _attachments(walk: mime.Walk, defects: list[str], *, inline_images: bool) ->
         parts.append(
             Part(name, leaf.info.mime_type, mime.serialise(inner, defects), False, leaf.info.content_id)
         )
-    unique: dict[tuple[str, str, int, int], Part] = {}
+    unique: dict[tuple[str, str, bytes], Part] = {}
     for part in parts:
-        unique.setdefault((part.filename, part.mime_type, len(part.data), hash(part.data)), part)
+        unique.setdefault((part.filename, part.mime_type, part.data), part)
     return list(unique.values())
 
 
@@ -144,8 +175,7 @@ def _referenced_cids(walk: mime.Walk) -> set[str]:
 
 
 def _generated_name(number: int, mime_type: str) -> str:
-    extension = mimetypes.guess_extension(mime_type, strict=False) or ".bin"
-    return f"attachment-{number}{extension}"
+    return f"attachment-{number}{_EXTENSIONS.get(mime_type, '.bin')}"
 
 
 def _invites(walk: mime.Walk, defects: list[str], attachments: list[Part]) -> list[CalendarInvite]:
@@ -169,7 +199,7 @@ def _invites(walk: mime.Walk, defects: list[str], attachments: list[Part]) -> li
 
 
 def _forward(
-    walk: mime.Walk, text: str, subject: str, tz: tzinfo | None, defects: list[str]
+    walk: mime.Walk, text: str, subject: str, tz: tzinfo | None
 ) -> tuple[Forwarded | None, str, str]:
     """The forwarded original (from an attached message first, else from the quoted header block), the
     forwarder's note and the original's text."""
@@ -185,8 +215,7 @@ def _forward(
             subject=headers.text(fields.get("subject")) or None,
             message_id=headers.first_message_id(fields.get("message-id")),
         )
-        inner_defects: list[str] = []
-        original = _text(mime.walk(inner).bodies, inner_defects)
+        original = _text(mime.walk(inner).bodies, [])  # the original's own defects are not this mail's
         return forwarded, text, original
     split = forward.find(text, subject, tz or UTC) if text else None
     if split is None:
