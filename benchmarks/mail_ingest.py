@@ -1,6 +1,7 @@
 """Email ingest end to end on a realistic corpus, against the floor of bare compat32 parsing.
 
     python -m benchmarks.mail_ingest [--messages 2000] [--corpus tests/fixtures/email] [--json]
+    python -m benchmarks.mail_ingest --cpython     # parse rates only, on CPython's Lib/test/test_email/data
 
 The corpus is the .eml fixtures (EN/DE, forwards, attachments, invites, auto-replies …) repeated with fresh
 Message-IDs. Three rates over the same messages in the same run:
@@ -13,9 +14,11 @@ Message-IDs. Three rates over the same messages in the same run:
 from __future__ import annotations
 
 import argparse
+import contextlib
 import email
 import json
 import re
+import sysconfig
 import tempfile
 import time
 from datetime import UTC, datetime
@@ -31,7 +34,7 @@ from bot.crm.demo import load_demo
 from bot.crm.mail import MailSettings
 from bot.mailroom import MailRoom
 from bot.messages import RawMail
-from bot.parsers.email import parse_email
+from bot.parsers.email import EmailParseError, parse_email
 from storage import migrate
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -82,7 +85,7 @@ def run(count: int, folder: Path) -> dict[str, Any]:
         started = time.perf_counter()
         for raw in messages:
             email_id = room.receive(RawMail(raw, "import", NOW, envelope_to=("crm@nordlicht.example",)))
-            status = room.process(email_id, NOW).status or "error"
+            status = str(room.process(email_id, NOW).status or "error")
             statuses[status] = statuses.get(status, 0) + 1
         ingest = time.perf_counter() - started
         app.close()
@@ -97,6 +100,33 @@ def run(count: int, folder: Path) -> dict[str, Any]:
     }
 
 
+def parse_rates(rounds: int = 20) -> dict[str, Any]:
+    """Floor and ``parse_email`` on CPython's own email test data (CPU time, best of three)."""
+    folder = Path(sysconfig.get_paths()["stdlib"]) / "test" / "test_email" / "data"
+    files = [p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file()] if folder.is_dir() else []
+    if not files:
+        raise SystemExit(f"CPython's email test data is not installed here ({folder})")
+    messages = files * rounds
+    floor = parse = float("inf")
+    for _ in range(3):
+        started = time.process_time()
+        for raw in messages:
+            email.message_from_bytes(raw, policy=compat32)
+        floor = min(floor, time.process_time() - started)
+        started = time.process_time()
+        for raw in messages:
+            with contextlib.suppress(EmailParseError):  # the images and sound files in the folder
+                parse_email(raw)
+        parse = min(parse, time.process_time() - started)
+    return {
+        "files": len(files),
+        "messages": len(messages),
+        "floor_compat32_msgs_per_s": rate(len(messages), floor),
+        "parse_email_msgs_per_s": rate(len(messages), parse),
+        "parse_vs_floor": round(floor / parse, 3),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -104,8 +134,9 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=2000)
     parser.add_argument("--corpus", type=Path, default=ROOT / "tests" / "fixtures" / "email")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--cpython", action="store_true", help="parse rates on CPython's email test data")
     args = parser.parse_args()
-    result = run(args.messages, args.corpus)
+    result = parse_rates() if args.cpython else run(args.messages, args.corpus)
     print(json.dumps(result) if args.json else "\n".join(f"{k:>28}: {v}" for k, v in result.items()))
 
 
