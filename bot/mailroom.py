@@ -26,6 +26,11 @@ from bot.messages import OutboundMail, RawMail
 
 log = logging.getLogger(__name__)
 
+REPLYABLE = frozenset({"unresolved", "receipt", "filed_by_reply"})
+RETRY_FIRST_SECONDS = 2.0  # a mail whose filing failed is tried again after 2, 4, 8 … seconds
+RETRY_MAX_SECONDS = 300.0
+RETRY_LIMIT = 10
+
 
 def mail_settings(settings: Settings) -> MailSettings:
     return MailSettings(
@@ -46,6 +51,7 @@ class MailRoom:
         self.queue: asyncio.Queue[int] = asyncio.Queue()
         self.handled = 0
         self.failures = 0
+        self._retries: dict[int, int] = {}  # email id -> failed attempts in this run
 
     # -- intake ---------------------------------------------------------------------------------------
 
@@ -72,12 +78,14 @@ class MailRoom:
             self.failures += 1
             log.exception("filing mail %s failed; it stays received and is retried", email_id)
             self._record_error(email_id, exc)
-            return Outcome(email_id, "", f"error: {type(exc).__name__}")
+            return Outcome(email_id, "", f"error: {type(exc).__name__}", failed=True)
 
     def _record_error(self, email_id: int, exc: Exception) -> None:
         with contextlib.suppress(Exception), self.app.uow() as uow:
             uow.session.execute(
-                update(EmailMessage).where(EmailMessage.id == email_id).values(last_error=str(exc)[:2000])
+                update(EmailMessage)
+                .where(EmailMessage.id == email_id)
+                .values(last_error=str(exc)[:2000], attempts=EmailMessage.attempts + 1)  # rolled back with it
             )
             uow.commit()
 
@@ -110,7 +118,7 @@ class MailRoom:
             return
         mail = OutboundMail(to=(address,), subject=text.subject, text=text.text, in_reply_to=original_id)
         message_id = await self.mailer.send(mail)
-        if notice.kind == "unresolved":
+        if notice.kind in REPLYABLE:  # a reply to it files, moves or takes back the mail
             await asyncio.to_thread(self._remember_notice, notice.email_id, message_id)
 
     def _recipient(self, notice: Notice) -> tuple[str, str, str | None] | None:
@@ -135,16 +143,49 @@ class MailRoom:
     # -- the worker -----------------------------------------------------------------------------------
 
     async def run(self) -> None:
-        """File queued mail until cancelled; starts with what a previous run left unfinished."""
-        for email_id in await asyncio.to_thread(pending_ids, self.app.uow):
-            self.queue.put_nowait(email_id)
+        """File queued mail until cancelled; starts with what a previous run left unfinished.
+
+        Nothing ends this loop but cancellation: a database that is down at start-up is waited for, and a
+        mail whose filing failed is queued again after a growing pause (it stays ``received`` meanwhile).
+        """
+        pause = RETRY_FIRST_SECONDS
+        while True:
+            try:
+                for email_id in await asyncio.to_thread(pending_ids, self.app.uow):
+                    self.queue.put_nowait(email_id)
+                break
+            except Exception as exc:
+                log.warning("cannot read the unfinished mail (%s); trying again in %.0f s", exc, pause)
+                await asyncio.sleep(pause)
+                pause = min(pause * 2, RETRY_MAX_SECONDS)
         while True:
             email_id = await self.queue.get()
-            outcome = await asyncio.to_thread(self.process, email_id)
-            if outcome.status:
-                self.handled += 1
-                log.info("mail %s: %s (%s)", email_id, outcome.status, outcome.reason)
-                await self.notify(outcome)
+            try:
+                await self._handle(email_id)
+            except Exception:  # a notice that could not be prepared: the mail itself is filed
+                log.exception("after filing mail %s", email_id)
+
+    async def _handle(self, email_id: int) -> None:
+        outcome = await asyncio.to_thread(self.process, email_id)
+        if outcome.failed:
+            self._retry_later(email_id)
+            return
+        self._retries.pop(email_id, None)
+        if not outcome.status:  # queued twice (intake and the start-up scan): filed the first time
+            return
+        self.handled += 1
+        log.info("mail %s: %s (%s)", email_id, outcome.status, outcome.reason)
+        await self.notify(outcome)
+
+    def _retry_later(self, email_id: int) -> None:
+        tries = self._retries.get(email_id, 0) + 1
+        if tries > RETRY_LIMIT:
+            log.error("mail %s failed %d times; it stays received until the next start", email_id, tries - 1)
+            self._retries.pop(email_id, None)
+            return
+        self._retries[email_id] = tries
+        delay = min(RETRY_FIRST_SECONDS * 2 ** (tries - 1), RETRY_MAX_SECONDS)
+        asyncio.get_running_loop().call_later(delay, self.queue.put_nowait, email_id)
 
 
 class DatabaseImapState:

@@ -119,6 +119,10 @@ TEXTS: dict[str, str] = {
     "mail.subject.receipt": "Abgelegt: {subject}",
     "mail.receipt": "Abgelegt bei {thirdparty}{people} — {why}",
     "mail.receipt.people": " / {names}",
+    "mail.receipt.how": "Falsche Firma? Antworte mit dem richtigen Namen, um die Mail zu verschieben, "
+    "oder mit „rückgängig“, um sie aus dem Verlauf zu nehmen.",
+    "mail.subject.unfiled": "Herausgenommen: {subject}",
+    "mail.unfiled": "„{subject}“ steht nicht mehr im Kundenverlauf.",
     "mail.subject.new_people": "Neue Personen bei {thirdparty}?",
     "mail.new_people": "Diese Adressen bei {thirdparty} sind noch keine Kontakte: {people}. Sag „neuer "
     "Kontakt NAME bei {thirdparty}, ADRESSE“, um einen anzulegen.",

@@ -118,6 +118,10 @@ TEXTS: dict[str, str] = {
     "mail.subject.receipt": "Filed: {subject}",
     "mail.receipt": "Filed under {thirdparty}{people} — {why}",
     "mail.receipt.people": " / {names}",
+    "mail.receipt.how": "Wrong company? Reply with the right one's name to move it, or with “undo” to take "
+    "it out of the history.",
+    "mail.subject.unfiled": "Taken out: {subject}",
+    "mail.unfiled": "“{subject}” is no longer in the customer history.",
     "mail.subject.new_people": "New people at {thirdparty}?",
     "mail.new_people": "These addresses at {thirdparty} are not contacts yet: {people}. Say “new contact "
     "NAME at {thirdparty}, ADDRESS” to add one.",

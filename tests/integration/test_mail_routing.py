@@ -273,11 +273,87 @@ def test_receipt_says_where_and_why_in_the_users_language(crm: App) -> None:
     outcome = r.deliver(mail("anna@nordlicht.example", "max.mustermann@acme.example", "Angebot Q1"))
     asyncio.run(r.room.notify(outcome))
     (receipt,) = r.mailer.sent
-    assert (
-        receipt.get_content().strip()
-        == "Abgelegt bei ACME GmbH / Max Mustermann — genaue Adresse max.mustermann@acme.example"
-    )
+    filed, how = receipt.get_content().strip().split("\n\n")
+    assert filed == "Abgelegt bei ACME GmbH / Max Mustermann — genaue Adresse max.mustermann@acme.example"
+    assert how.startswith("Falsche Firma? Antworte mit dem richtigen Namen")
     assert receipt["Auto-Submitted"] == "auto-generated"
+
+
+def _reply_to_receipt(r: Room, outcome_mail: bytes, first_line: str) -> tuple[int, str]:
+    """Deliver *outcome_mail* (anna has receipts on), then anna's reply to the receipt; (mail id, status)."""
+    outcome = r.deliver(outcome_mail)
+    asyncio.run(r.room.notify(outcome))
+    receipt = r.mailer.sent[-1]
+    answer = r.deliver(
+        mail(
+            "anna@nordlicht.example",
+            BOT,
+            f"AW: {receipt['Subject']}",
+            body=f"{first_line}\n\n> {receipt.get_content()}",
+            in_reply_to=str(receipt["Message-ID"]),
+        )
+    )
+    asyncio.run(r.room.notify(answer))
+    return outcome.email_id, answer.status
+
+
+def test_a_reply_to_a_receipt_with_another_company_moves_the_mail(crm: App) -> None:
+    r = room(crm)
+    pdf = [("Angebot.pdf", "application/pdf", b"%PDF-1.7 x")]
+    sent = mail("anna@nordlicht.example", "max.mustermann@acme.example", "Angebot", attachments=pdf)
+    email_id, status = _reply_to_receipt(r, sent, "Soylent")
+    assert status == "skipped"
+    (event,) = archived(crm)
+    with crm.uow() as uow:
+        row = uow.session.get(EmailMessage, email_id)
+        assert row is not None
+        doc = uow.session.scalars(select(Document)).one()
+        tp_name = uow.session.scalar(
+            select(func.min(Document.filename)).where(Document.thirdparty_id == event.thirdparty_id)
+        )
+        assert (row.status, row.routing_rule, row.activity_id) == ("archived", "chosen", event.id)
+        assert event.thirdparty is not None
+        assert event.thirdparty.name == "Soylent GmbH"
+        assert event.contact_id is None  # Max Mustermann is ACME's, not Soylent's
+        assert (doc.owner_id, tp_name) == (event.id, "Angebot.pdf")
+    assert r.mailer.sent[-1].get_content().startswith("„Angebot“ bei Soylent GmbH abgelegt.")
+
+
+def test_a_reply_undo_to_a_receipt_takes_the_mail_out_of_the_history(crm: App) -> None:
+    r = room(crm)
+    pdf = [("Angebot.pdf", "application/pdf", b"%PDF-1.7 y")]
+    sent = mail("anna@nordlicht.example", "max.mustermann@acme.example", "Angebot", attachments=pdf)
+    email_id, status = _reply_to_receipt(r, sent, "Rückgängig!")
+    assert status == "skipped"
+    assert archived(crm) == []
+    with crm.uow() as uow:
+        row = uow.session.get(EmailMessage, email_id)
+        assert row is not None
+        assert (row.status, row.routing_reason, row.activity_id) == (
+            "skipped",
+            "filing undone by the user",
+            None,
+        )
+        assert uow.session.scalar(select(func.count()).select_from(Document)) == 0
+    assert r.mailer.sent[-1]["Subject"] == "Herausgenommen: Angebot"
+    # the mail can be filed again by hand
+    with crm.uow() as uow, pytest.raises(ValueError, match="is not filed"):
+        r.room.processor.unfile(uow.session, email_id)
+
+
+def test_a_reply_to_a_receipt_from_someone_else_changes_nothing(crm: App) -> None:
+    r = room(crm)
+    outcome = r.deliver(mail("anna@nordlicht.example", "max.mustermann@acme.example", "Angebot"))
+    asyncio.run(r.room.notify(outcome))
+    receipt = r.mailer.sent[-1]
+    answer = r.deliver(
+        mail("bob@nordlicht.example", BOT, "Re", body="undo\n", in_reply_to=str(receipt["Message-ID"]))
+    )
+    assert (answer.status, answer.reason) == ("skipped", "only internal participants: not archived")
+    (event,) = archived(crm)
+    assert event.id == outcome.activity_id
+    assert event.thirdparty is not None
+    assert event.thirdparty.name == "ACME GmbH"
 
 
 def test_mail_about_a_company_the_user_may_not_see_stays_unresolved(crm: App) -> None:

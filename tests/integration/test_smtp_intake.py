@@ -157,3 +157,42 @@ def test_451_while_the_database_is_down_then_accepted_on_retry(tmp_path: Path) -
         app.close()
     finally:
         cluster.stop()
+
+
+def test_the_worker_waits_for_the_database_and_files_a_failed_mail_again(
+    sqlite_app: App, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A database that is away when the worker starts, and a filing that fails once, lose nothing."""
+    import bot.mailroom
+
+    seed(sqlite_app)
+    monkeypatch.setattr(bot.mailroom, "RETRY_FIRST_SECONDS", 0.05)
+    real_pending = bot.mailroom.pending_ids
+    calls = {"pending": 0, "process": 0}
+
+    def pending_after_an_outage(*args: object, **kw: object) -> list[int]:
+        calls["pending"] += 1
+        if calls["pending"] < 3:
+            raise OSError("database is starting up")
+        return real_pending(*args, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(bot.mailroom, "pending_ids", pending_after_an_outage)
+    with running(sqlite_app) as (port, room):
+        real_process = room.room.processor.process
+
+        def fails_once(*args: object, **kw: object) -> object:
+            calls["process"] += 1
+            if calls["process"] == 1:
+                raise RuntimeError("connection reset while filing")
+            return real_process(*args, **kw)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(room.room.processor, "process", fails_once)
+        raw = mail("anna@nordlicht.example", "max.mustermann@acme.example", message_id="<retry-1@x>")
+        with smtplib.SMTP("127.0.0.1", port, timeout=30) as client:
+            assert client.sendmail("anna@nordlicht.example", [BOT], raw) == {}
+        wait_archived(sqlite_app, "<retry-1@x>")
+    assert calls["pending"] == 3
+    assert calls["process"] >= 2  # + once more when the start-up scan queued it too (then a no-op)
+    with sqlite_app.uow() as uow:
+        row = uow.session.scalars(select(EmailMessage)).one()
+    assert (row.status, row.attempts, row.last_error) == ("archived", 2, "connection reset while filing")

@@ -30,10 +30,16 @@ from bot.crm.models import (
     User,
 )
 from bot.crm.rights import visible_thirdparty_ids
+from bot.normalize import fold
 from bot.parsers.email import EmailParseError, ParsedEmail, parse_email
 from storage import DocumentStore
 
 log = logging.getLogger(__name__)
+
+# The first line of a reply to a receipt that takes the mail out of the history again (folded).
+_UNDO_WORDS = frozenset(
+    fold(w) for w in ("undo", "delete", "remove", "rückgängig", "löschen", "entfernen", "nicht ablegen")
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,7 +47,7 @@ class Notice:
     """Something to tell a user about a mail (sent after the commit): filed, unresolved, held, new people."""
 
     user_id: int
-    kind: str  # receipt | unresolved | held | new_people | filed_by_reply | reply_unknown
+    kind: str  # receipt | unresolved | held | new_people | filed_by_reply | reply_unknown | unfiled
     email_id: int
     params: dict[str, Any] = field(default_factory=dict)
 
@@ -56,6 +62,7 @@ class Outcome:
     activity_id: int | None = None
     message_id: str | None = None
     notices: list[Notice] = field(default_factory=list)
+    failed: bool = False  # filing raised: the mail stays received and is tried again
 
     def as_report(self) -> dict[str, Any]:
         """One line of the ``crmbot import eml --json`` report (DESIGN.md §6)."""
@@ -222,7 +229,11 @@ class MailProcessor:
         now: datetime,
         outcome: Outcome,
     ) -> Outcome | None:
-        """A reply to our "where should I file it?" mail: its first line names the company."""
+        """A reply to one of our mails about a mail, by its first line.
+
+        To "where should I file it?": the company's name files it. To a receipt: another company's name moves
+        the mail there (Change), "undo"/"rückgängig" takes it out of the history (Undo).
+        """
         if not parsed.in_reply_to or found.submitter is None:
             return None
         original = session.scalar(
@@ -233,15 +244,28 @@ class MailProcessor:
         )
         if original is None:
             return None
-        if original.status != EmailStatus.UNRESOLVED:
-            return self._end(row, outcome, EmailStatus.SKIPPED, "filing instruction for a mail already filed")
         name = (parsed.first_line or "").strip(" .!:")
+        if original.status == EmailStatus.ARCHIVED and fold(name) in _UNDO_WORDS:  # a reply to a receipt
+            self.unfile(session, original.id)
+            _finish(original, EmailStatus.SKIPPED, "filing undone by the user")
+            notice = Notice(found.submitter.id, "unfiled", original.id, {"subject": original.subject or "…"})
+            outcome.notices.append(notice)
+            return self._end(
+                row, outcome, EmailStatus.SKIPPED, f"filing instruction: undid mail {original.id}"
+            )
+        if original.status not in (EmailStatus.UNRESOLVED, EmailStatus.ARCHIVED):
+            return self._end(
+                row, outcome, EmailStatus.SKIPPED, "filing instruction for a mail already dealt with"
+            )
         visible = visible_thirdparty_ids(session, found.submitter)
         matcher = Matcher(session, self.fuzzy, visible=None if visible is None else visible.__contains__)
         best = matcher.thirdparty_by_name(name).best if name else None
         if best is None or best.reason == "fuzzy":
             outcome.notices.append(Notice(found.submitter.id, "reply_unknown", original.id, {"name": name}))
             return self._end(row, outcome, EmailStatus.SKIPPED, f"filing instruction: no company “{name}”")
+        if original.status == EmailStatus.ARCHIVED:  # "change": out of the old company's history first
+            self.unfile(session, original.id)
+            original.status = EmailStatus.UNRESOLVED
         filed = self.assign(session, original.id, best.id, now)
         outcome.notices.append(
             Notice(
@@ -256,6 +280,30 @@ class MailProcessor:
         )
         outcome.thirdparty, outcome.activity_id = (best.id, best.name), filed.activity_id
         return self._end(row, outcome, EmailStatus.SKIPPED, f"filing instruction: filed mail {original.id}")
+
+    def unfile(self, session: Session, email_id: int) -> None:
+        """Take a filed mail out of the history: its event, the meetings its invites created, their documents.
+
+        The raw mail and its row stay (the row's status says what happened next); the audit log keeps what
+        was deleted.
+        """
+        row = session.get(EmailMessage, email_id)
+        if row is None or row.status != EmailStatus.ARCHIVED:
+            raise ValueError(f"mail {email_id} is not filed")
+        events = list(
+            session.scalars(
+                select(Activity).where(Activity.channel == "email", Activity.source_message_id == str(row.id))
+            )
+        )
+        ids = [event.id for event in events]
+        for document in session.scalars(
+            select(Document).where(Document.owner_type == "activity", Document.owner_id.in_(ids))
+        ):
+            session.delete(document)
+        for event in events:
+            session.delete(event)
+        row.activity_id, row.thirdparty_id, row.contact_ids = None, None, None
+        session.flush()  # before a new event takes the same Message-ID
 
     def release(self, session: Session, email_id: int, now: datetime) -> Outcome:
         """Route a mail the loop guard held as if it had just arrived, without the guard."""

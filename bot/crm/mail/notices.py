@@ -36,6 +36,7 @@ def render(notice: Notice, lang: str, bot_address: str) -> NoticeText:
         people = t(lang, "mail.receipt.people", names=", ".join(contacts)) if contacts else ""
         why = t(lang, f"mail.why.{p.get('rule', 'contact_email')}", detail=p.get("detail", ""))
         text = t(lang, "mail.receipt", thirdparty=p.get("thirdparty", "?"), people=people, why=why)
+        text += "\n\n" + t(lang, "mail.receipt.how")
         return NoticeText(t(lang, "mail.subject.receipt", subject=p.get("thirdparty", "")), text)
     if notice.kind == "new_people":
         people = ", ".join(f"{x.get('name') or ''} <{x['email']}>".strip() for x in p.get("people") or [])
@@ -48,7 +49,15 @@ def render(notice: Notice, lang: str, bot_address: str) -> NoticeText:
         text = t(
             lang, "mail.filed_by_reply", subject=p.get("subject", "…"), thirdparty=p.get("thirdparty", "?")
         )
-        return NoticeText(t(lang, "mail.subject.receipt", subject=p.get("subject", "")), text)
+        return NoticeText(
+            t(lang, "mail.subject.receipt", subject=p.get("subject", "")),
+            text + "\n\n" + t(lang, "mail.receipt.how"),
+        )
+    if notice.kind == "unfiled":
+        subject = str(p.get("subject") or "…")
+        return NoticeText(
+            t(lang, "mail.subject.unfiled", subject=subject), t(lang, "mail.unfiled", subject=subject)
+        )
     if notice.kind == "reply_unknown":
         return NoticeText(
             t(lang, "mail.subject.unresolved", subject=p.get("name", "")),

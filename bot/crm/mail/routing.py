@@ -156,7 +156,9 @@ class Router:
             ((tp_id, detail),) = found.items()
             return self._decided(rule, f"{words} {detail}", tp_id, parties, detail)
         stmt = select(ThirdParty.id, ThirdParty.name).where(ThirdParty.id.in_(found))
-        names: dict[int, str] = dict(self.session.execute(stmt).tuples().all())
+        names: dict[int, str] = {}
+        for tp_id, name in self.session.execute(stmt):
+            names[tp_id] = name
         candidates = [
             Candidate("thirdparty", i, names.get(i, "?"), 1.0, f"{words} {d}") for i, d in found.items()
         ]
