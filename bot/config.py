@@ -6,6 +6,7 @@ with or without the ``CRMBOT_`` prefix, in any case (``database_url`` or ``CRMBO
 
 from __future__ import annotations
 
+import hashlib
 import os
 import tomllib
 from datetime import datetime
@@ -116,6 +117,20 @@ class Settings(BaseSettings):
     mail_loop_limit: int = 20  # mails from one sender to the same recipients in the window before holding
     mail_loop_window_minutes: int = 120
 
+    # HTTP (one ASGI app): Slack events, Telegram webhook, health, metrics; "off" to disable.
+    http_listen: str = "127.0.0.1:8080"
+    # Slack: the channel starts when the bot token is set. With an app-level token it uses Socket Mode
+    # (no public URL needed); otherwise Slack sends events to <public URL>/slack/events.
+    slack_bot_token: SecretStr | None = None
+    slack_signing_secret: SecretStr | None = None
+    slack_app_token: SecretStr | None = None
+    slack_api_url: str = "https://slack.com/api/"
+    # Telegram: starts when the token is set. Long polling unless a public webhook URL is configured.
+    telegram_token: SecretStr | None = None
+    telegram_api_url: str = "https://api.telegram.org/bot"
+    telegram_webhook_url: str | None = None  # e.g. https://crm.example.com/telegram/webhook
+    telegram_secret: SecretStr | None = None  # webhook secret token; derived from the bot token when unset
+
     _split_lists = field_validator("mail_addresses", "internal_domains", mode="before")(_split)
 
     @field_validator("mail_addresses")
@@ -169,12 +184,29 @@ class Settings(BaseSettings):
 
     @property
     def smtp_address(self) -> tuple[str, int] | None:
-        if self.smtp_listen.strip().lower() in ("", "off", "no", "false", "0"):
-            return None
-        host, _, port = self.smtp_listen.rpartition(":")
-        if not port.isdigit():
-            raise ConfigError(f"CRMBOT_SMTP_LISTEN: {self.smtp_listen!r} is not host:port")
-        return host or "127.0.0.1", int(port)
+        return _listen_address("CRMBOT_SMTP_LISTEN", self.smtp_listen)
+
+    @property
+    def http_address(self) -> tuple[str, int] | None:
+        return _listen_address("CRMBOT_HTTP_LISTEN", self.http_listen)
+
+    @property
+    def slack_enabled(self) -> bool:
+        return self.slack_bot_token is not None and bool(self.slack_bot_token.get_secret_value())
+
+    @property
+    def telegram_enabled(self) -> bool:
+        return self.telegram_token is not None and bool(self.telegram_token.get_secret_value())
+
+    @property
+    def telegram_webhook_secret(self) -> str:
+        """The secret Telegram sends with every webhook call (letters, digits, _ and -, at most 256)."""
+        if self.telegram_secret is not None and self.telegram_secret.get_secret_value():
+            return self.telegram_secret.get_secret_value()
+        if self.telegram_token is None:
+            raise ConfigError("CRMBOT_TELEGRAM_TOKEN is not set")
+        digest = hashlib.sha256(b"crmbot-webhook:" + self.telegram_token.get_secret_value().encode())
+        return digest.hexdigest()[:48]
 
     @field_validator("now")
     @classmethod
@@ -203,6 +235,16 @@ class Settings(BaseSettings):
     @property
     def documents_dir(self) -> Path:
         return self.data_dir / "documents"
+
+
+def _listen_address(name: str, value: str) -> tuple[str, int] | None:
+    """ "host:port" -> (host, port); "off" (or empty) -> None."""
+    if value.strip().lower() in ("", "off", "no", "false", "0"):
+        return None
+    host, _, port = value.rpartition(":")
+    if not port.isdigit():
+        raise ConfigError(f"{name}: {value!r} is not host:port")
+    return host.strip("[]") or "127.0.0.1", int(port)
 
 
 def load_settings(**overrides: Any) -> Settings:

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from bot.bootstrap import App
 from bot.clock import zone
-from bot.crm import questions, users
+from bot.crm import linking, questions, users
 from bot.crm.audit import Actor, act_as
 from bot.crm.errors import AmbiguousMatch, CrmOutcome, NeedsChoice, Option
 from bot.crm.gazetteer import DatabaseGazetteer
@@ -27,14 +27,16 @@ from bot.crm.models import ProcessedMessage, User
 from bot.crm.rights import visible_thirdparty_ids
 from bot.handlers import HandlerContext, handler_for, outcomes
 from bot.i18n import t
-from bot.messages import Choice, InboundMessage, Reply
+from bot.messages import Choice, InboundMessage, Reply, Sender
 from bot.parsers import parse, warm_up
 from bot.parsers.intents import Intent
-from storage import DatabaseUnavailable
+from storage import DatabaseUnavailable, UnitOfWork
 
 log = logging.getLogger(__name__)
 
 MAX_TEXT_LENGTH = 4000
+# Chat accounts link to a user with a one-time code; console and email users are known by login/address.
+LINKABLE_CHANNELS = frozenset({"slack", "telegram"})
 
 
 def identify(session: Session, sender_channel: str, external_id: str, email: str | None) -> User | None:
@@ -118,6 +120,11 @@ class Engine:
                 )
             with self.app.uow() as uow:
                 session = uow.session
+                code = linking.code_in(msg.text) if msg.channel in LINKABLE_CHANNELS else None
+                if code is not None:
+                    linked = self._link(uow, msg, code)
+                    if linked is not None:
+                        return linked
                 user = identify(session, msg.channel, msg.sender.external_id, msg.sender.email)
                 if user is None:
                     log.info(
@@ -146,6 +153,44 @@ class Engine:
         except Exception:
             log.exception("failed to handle %s/%s", msg.channel, msg.message_id)
             return _plain_result(Reply(t(lang, "error.apology")), error="internal")
+
+    def language_of(self, sender: Sender) -> str | None:
+        """The language of the user behind a chat account, or None when the account is unknown."""
+        with self.app.uow(read_only=True) as uow:
+            user = identify(uow.session, sender.channel, sender.external_id, sender.email)
+            return user.language if user is not None else None
+
+    def _link(self, uow: UnitOfWork, msg: InboundMessage, code: str) -> Reply | None:
+        """ "link CODE" / "/start CODE": tie this chat account to the code's user. None: not a code after
+        all (an unknown code from a known user is an ordinary message, e.g. "link Mustermann")."""
+        session = uow.session
+        owner = linking.code_owner(session, code)
+        if owner is None and identify(session, msg.channel, msg.sender.external_id, msg.sender.email):
+            return None
+        lang = owner.language if owner is not None else None
+        if owner is not None and already_handled(session, msg):
+            return _duplicate(msg)
+        try:
+            if owner is not None:
+                act_as(session, Actor(owner.id, msg.channel, msg.message_id, now=self.app.clock.now))
+            user = linking.redeem(
+                session,
+                code,
+                channel=msg.channel,
+                external_id=msg.sender.external_id,
+                display_name=msg.sender.display_name,
+                now=msg.received_at,
+            )
+        except linking.LinkError as exc:
+            log.info("link code refused (%s) for %s/%s", exc.reason, msg.channel, msg.sender.external_id)
+            key = f"link.{exc.reason}"
+            text = t(lang, key) if lang else _bilingual(key)
+            return _plain_result(Reply(text), refused=True)
+        reply = Reply(t(user.language, "link.done", name=user.name), data={"linked": user.login})
+        mark_handled(session, msg, user.id, {"linked": user.login})
+        uow.commit()
+        log.info("linked %s/%s to user %s", msg.channel, msg.sender.external_id, user.login)
+        return _plain_result(reply, linked=user.login)
 
     def _context(self, session: Session, user: User, msg: InboundMessage) -> HandlerContext:
         visible_ids = visible_thirdparty_ids(session, user)
@@ -183,6 +228,8 @@ class Engine:
             text = msg.choice or msg.text
             gazetteer = DatabaseGazetteer(session, ctx.matcher.visible)
             intent = parse(text, now=ctx.now, tz=ctx.tz, language=user.language, gazetteer=gazetteer)
+            if msg.intent is not None:
+                intent = self._given(msg, ctx, intent, gazetteer)
         try:
             with session.begin_nested():
                 reply = handler_for(intent)(intent, ctx)
@@ -202,7 +249,26 @@ class Engine:
             )
         except CrmOutcome as outcome:
             reply = outcomes.render(outcome, intent, ctx)
-        return _with_data(reply, result_data(intent, reply))
+        return replace(_with_data(reply, result_data(intent, reply)), lang=ctx.lang, tz=user.timezone)
+
+    def _given(
+        self, msg: InboundMessage, ctx: HandlerContext, parsed: Intent, gazetteer: DatabaseGazetteer
+    ) -> Intent:
+        """The intent the channel named (e.g. "Log to CRM": a note with the whole message as its text),
+        with the people and companies found in the message, or in ``msg.target`` when the user named one."""
+        mentions, unknown = parsed.mentions, parsed.unknown_names
+        if msg.target:
+            named = parse(msg.target, now=ctx.now, tz=ctx.tz, language=ctx.lang, gazetteer=gazetteer)
+            mentions = named.mentions
+            unknown = named.unknown_names or (() if named.mentions else (msg.target.strip(),))
+        return Intent(
+            msg.intent or "unknown",
+            target=msg.target,
+            body=msg.text.strip(),
+            mentions=mentions,
+            unknown_names=unknown,
+            language=parsed.language,
+        )
 
     def _ask(self, ctx: HandlerContext, conversation: str, intent: Intent, question: NeedsChoice) -> Reply:
         stored = questions.ask(

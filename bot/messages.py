@@ -29,6 +29,10 @@ class InboundMessage:
     received_at: datetime
     conversation_id: str = ""  # DM, channel or thread: pending clarifications live per user and conversation
     choice: str | None = None  # the value of a pressed button (instead of typed text)
+    # Set when the channel already knows what the message is: Slack's "Log to CRM" shortcut sends
+    # intent="log_note" with the message as the text, and target= the third party the user named.
+    intent: str | None = None
+    target: str | None = None
     raw: Any = field(default=None, repr=False, compare=False)  # the platform payload, for debugging only
 
 
@@ -56,6 +60,8 @@ class Reply:
     attachments: tuple[Attachment, ...] = ()
     data: dict[str, Any] = field(default_factory=dict)  # the structured result (``say --json``)
     silent: bool = False  # nothing to send (e.g. a duplicate delivery)
+    lang: str | None = None  # the language it is written in (None: bilingual or unknown)
+    tz: str | None = None  # the reader's time zone, for dates a channel adds
 
     def plain(self) -> str:
         """The whole reply as plain text (fallback for platforms without structure, logs, tests)."""

@@ -2,7 +2,9 @@
 
 Always: the mail worker (it files stored mail, and finishes what a previous run received). With
 ``CRMBOT_SMTP_LISTEN`` (default 127.0.0.1:8025, "off" to disable): the SMTP intake. With IMAP mailboxes:
-one reader each. With ``--console``: a chat in this terminal; leaving it stops the bot.
+one reader each. With ``CRMBOT_HTTP_LISTEN`` (default 127.0.0.1:8080): the HTTP app (health, metrics,
+Slack events, Telegram webhook). With a Slack or Telegram token: that chat channel. With ``--console``: a
+chat in this terminal; leaving it stops the bot.
 """
 
 from __future__ import annotations
@@ -11,17 +13,27 @@ import asyncio
 import contextlib
 import logging
 import signal
-from collections.abc import Coroutine
-from typing import Any
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import TYPE_CHECKING, Any
 
+from pydantic import SecretStr
 from sqlalchemy import select
 
 from bot.bootstrap import App
+from bot.channels.chat import ChatGateway
 from bot.channels.console import ConsoleChannel
 from bot.channels.mailer import Mailer, SmtpMailer
 from bot.crm import users
 from bot.crm.models import User
 from bot.engine import Engine
+from bot.metrics import Metrics
+
+if TYPE_CHECKING:
+    from bot.channels.http import HttpServer
+    from bot.channels.slack import SlackChannel
+    from bot.channels.smtp_inbound import SmtpServer
+    from bot.channels.telegram import TelegramChannel
+    from bot.mailroom import MailRoom
 
 log = logging.getLogger(__name__)
 
@@ -68,35 +80,110 @@ def build_mailer(app: App) -> Mailer | None:
     )
 
 
-async def serve(app: App, *, console: bool, console_login: str | None = None) -> None:
-    from bot.channels.imap import ImapAccount, ImapChannel
+def chat_channels(app: App, gateway: ChatGateway) -> tuple[SlackChannel | None, TelegramChannel | None]:
+    """The chat channels whose tokens are configured."""
+    s = app.settings
+    slack = telegram = None
+    if s.slack_enabled:
+        from bot.channels.slack import SlackChannel, SlackSettings
+
+        assert s.slack_bot_token is not None
+        try:
+            slack = SlackChannel(
+                SlackSettings(
+                    bot_token=s.slack_bot_token.get_secret_value(),
+                    signing_secret=_secret(s.slack_signing_secret),
+                    app_token=_secret(s.slack_app_token),
+                    api_url=s.slack_api_url,
+                ),
+                gateway,
+            )
+        except ValueError as exc:
+            raise RunError(str(exc)) from None
+        if slack.serves_http and not slack.settings.app_token and s.http_address is None:
+            raise RunError("Slack in HTTP mode needs CRMBOT_HTTP_LISTEN (or set CRMBOT_SLACK_APP_TOKEN)")
+    if s.telegram_enabled:
+        from bot.channels.telegram import TelegramChannel, TelegramSettings
+
+        assert s.telegram_token is not None
+        if s.telegram_webhook_url and s.http_address is None:
+            raise RunError("CRMBOT_TELEGRAM_WEBHOOK_URL needs CRMBOT_HTTP_LISTEN")
+        telegram = TelegramChannel(
+            TelegramSettings(
+                token=s.telegram_token.get_secret_value(),
+                api_url=s.telegram_api_url,
+                webhook_url=s.telegram_webhook_url,
+                secret=s.telegram_webhook_secret,
+            ),
+            gateway,
+        )
+    return slack, telegram
+
+
+def _secret(value: SecretStr | None) -> str | None:
+    return value.get_secret_value() or None if value is not None else None
+
+
+async def keep_starting(name: str, start: Callable[[], Awaitable[None]], *, max_delay: float = 300.0) -> None:
+    """Start a chat channel; when its service is unreachable, log it and try again with backoff (the
+    other channels keep running). A rejected token is logged once and the channel stays off."""
+    delay = 2.0
+    while True:
+        try:
+            await start()
+            return
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            if _is_rejected_token(exc):
+                log.error("%s: the token was rejected (%s); the channel stays off until fixed", name, exc)
+                return
+            log.error("%s could not start (%s); trying again in %.0f s", name, exc, delay)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, max_delay)
+
+
+def _is_rejected_token(exc: Exception) -> bool:
+    kind = type(exc).__name__
+    if kind == "InvalidToken":
+        return True
+    response = getattr(exc, "response", None)
+    getter = getattr(response, "get", None)
+    error = getter("error") if callable(getter) else None
+    return error in ("invalid_auth", "not_authed", "account_inactive", "token_revoked")
+
+
+def smtp_server(app: App, mailroom: MailRoom) -> SmtpServer | None:
     from bot.channels.smtp_inbound import SmtpServer, SmtpSettings
-    from bot.mailroom import DatabaseImapState, MailRoom
 
     settings = app.settings
-    mailroom = MailRoom(app, build_mailer(app))
-    background: list[Coroutine[Any, Any, None]] = [mailroom.run()]
-    smtp: SmtpServer | None = None
     address = settings.smtp_address
-    if address is not None:
-        if not settings.mail_addresses:
-            log.warning("CRMBOT_MAIL_ADDRESSES is empty: the SMTP server will refuse every recipient")
-        smtp = SmtpServer(
-            SmtpSettings(
-                host=address[0],
-                port=address[1],
-                addresses=frozenset(settings.mail_addresses),
-                max_bytes=settings.smtp_max_bytes,
-                tls_cert=settings.smtp_tls_cert,
-                tls_key=settings.smtp_tls_key,
-                credentials=settings.smtp_credentials,
-            ),
-            mailroom.accept,
-            app.clock.now,
-        )
-        await smtp.start()
+    if address is None:
+        return None
+    if not settings.mail_addresses:
+        log.warning("CRMBOT_MAIL_ADDRESSES is empty: the SMTP server will refuse every recipient")
+    return SmtpServer(
+        SmtpSettings(
+            host=address[0],
+            port=address[1],
+            addresses=frozenset(settings.mail_addresses),
+            max_bytes=settings.smtp_max_bytes,
+            tls_cert=settings.smtp_tls_cert,
+            tls_key=settings.smtp_tls_key,
+            credentials=settings.smtp_credentials,
+        ),
+        mailroom.accept,
+        app.clock.now,
+    )
+
+
+def imap_readers(app: App, mailroom: MailRoom) -> list[Coroutine[Any, Any, None]]:
+    from bot.channels.imap import ImapAccount, ImapChannel
+    from bot.mailroom import DatabaseImapState
+
     state = DatabaseImapState(app)
-    for box in settings.mailboxes:
+    readers = []
+    for box in app.settings.mailboxes:
         account = ImapAccount(
             name=box.name,
             host=box.host,
@@ -109,36 +196,93 @@ async def serve(app: App, *, console: bool, console_login: str | None = None) ->
             idle=box.idle,
             poll_seconds=float(box.poll_seconds),
         )
-        background.append(ImapChannel(account, mailroom.accept, state, clock=app.clock.now).run())
-    tasks = [asyncio.create_task(job) for job in background]
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError, RuntimeError):
-            loop.add_signal_handler(sig, stop.set)
+        readers.append(ImapChannel(account, mailroom.accept, state, clock=app.clock.now).run())
+    return readers
+
+
+async def start_http(
+    app: App, metrics: Metrics, slack: SlackChannel | None, telegram: TelegramChannel | None
+) -> HttpServer | None:
+    from bot.channels.http import HttpServer, build_app
+
+    address = app.settings.http_address
+    if address is None:
+        return None
+    asgi = build_app(
+        app,
+        metrics,
+        slack=slack.handle_http if slack is not None and slack.serves_http else None,
+        telegram=telegram.handle_webhook if telegram is not None and telegram.uses_webhook else None,
+        channels=[name for name, on in (("slack", slack), ("telegram", telegram)) if on is not None],
+    )
+    http = HttpServer(asgi, *address)
     try:
-        if console:
-            engine = Engine(app)
-            channel = ConsoleChannel(console_user(app, console_login), engine.handle, app.clock.now)
-            done = asyncio.create_task(channel.run())
-            waiter = asyncio.create_task(stop.wait())
-            await asyncio.wait({done, waiter}, return_when=asyncio.FIRST_COMPLETED)
-            waiter.cancel()
-        else:
-            if smtp is None and not settings.mailboxes:
-                raise RunError(
-                    "no channel to run: set CRMBOT_SMTP_LISTEN or an IMAP mailbox, or start with --console"
-                )
-            log.info("crmbot running; stop with Ctrl-C")
-            await stop.wait()
+        await http.start()
+    except OSError as exc:
+        raise RunError(f"{exc} (set CRMBOT_HTTP_LISTEN to another host:port, or off)") from None
+    return http
+
+
+async def serve(app: App, *, console: bool, console_login: str | None = None) -> None:
+    from bot.mailroom import MailRoom
+
+    mailroom = MailRoom(app, build_mailer(app))
+    background: list[Coroutine[Any, Any, None]] = [mailroom.run(), *imap_readers(app, mailroom)]
+    engine = Engine(app)
+    metrics = Metrics()
+    slack, telegram = chat_channels(app, ChatGateway(engine, metrics, app.clock.now))
+    stops: list[Callable[[], Awaitable[None]]] = []  # run in reverse order when the bot stops
+    tasks: list[asyncio.Task[None]] = []
+    try:
+        smtp = smtp_server(app, mailroom)
+        if smtp is not None:
+            await smtp.start()
+            stops.append(smtp.stop)
+        http = await start_http(app, metrics, slack, telegram)
+        if http is not None:
+            stops.append(http.stop)
+        for channel in (slack, telegram):
+            if channel is not None:
+                background.append(keep_starting(type(channel).__name__, channel.start))
+                stops.append(channel.stop)
+        if not console and smtp is None and not app.settings.mailboxes and slack is None and telegram is None:
+            raise RunError(
+                "no channel to run: set CRMBOT_SMTP_LISTEN, an IMAP mailbox, CRMBOT_SLACK_BOT_TOKEN or "
+                "CRMBOT_TELEGRAM_TOKEN, or start with --console"
+            )
+        tasks = [asyncio.create_task(job) for job in background]
+        await _until_stopped(app, engine, console=console, console_login=console_login)
     finally:
         for task in tasks:
             task.cancel()
         for task in tasks:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
-        if smtp is not None:
-            await smtp.stop()
+        for stop_service in reversed(stops):
+            try:
+                await stop_service()
+            except Exception:
+                log.warning("stopping a service failed", exc_info=True)
+        for job in background[len(tasks) :]:
+            job.close()  # never started (start-up failed): no "never awaited" warning
+
+
+async def _until_stopped(app: App, engine: Engine, *, console: bool, console_login: str | None) -> None:
+    """Chat in the terminal (leaving it stops the bot), or wait for Ctrl-C / SIGTERM."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, stop.set)
+    if console:
+        channel = ConsoleChannel(console_user(app, console_login), engine.handle, app.clock.now)
+        done = asyncio.create_task(channel.run())
+        waiter = asyncio.create_task(stop.wait())
+        await asyncio.wait({done, waiter}, return_when=asyncio.FIRST_COMPLETED)
+        waiter.cancel()
+        return
+    log.info("crmbot running; stop with Ctrl-C")
+    await stop.wait()
 
 
 def run_bot(app: App, *, console: bool, console_login: str | None = None) -> None:

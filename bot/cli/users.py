@@ -1,4 +1,4 @@
-"""Users and rights: ``user add|list``, ``grant``, ``revoke``, ``salesrep assign``."""
+"""Users and rights: ``user add|list|link-code``, ``grant``, ``revoke``, ``salesrep assign``."""
 
 from __future__ import annotations
 
@@ -70,6 +70,32 @@ def user_list(ctx: typer.Context) -> None:
                 rights,
             )
         console.print(table)
+
+
+@user_app.command("link-code")
+def user_link_code(
+    ctx: typer.Context,
+    login: Annotated[str, typer.Argument(help="The user's login.")],
+    valid_hours: Annotated[int, typer.Option("--valid-hours", min=1, help="How long the code works.")] = 24,
+) -> None:
+    """Print a one-time code that links the user's Slack or Telegram account (the last word printed)."""
+    from datetime import timedelta
+
+    from bot.crm import linking
+
+    st = state(ctx)
+    with reported_errors(), st.uow() as uow:
+        user = user_service.require_login(uow.session, login)
+        now = st.app().clock.now()
+        code = linking.issue(uow.session, user, now, timedelta(hours=valid_hours))
+        uow.commit()
+    until = (now + timedelta(hours=valid_hours)).strftime("%Y-%m-%d %H:%M UTC")
+    console.print(
+        f"One-time link code for {login}, valid until {until}. In Slack send the bot “link CODE”; in "
+        f"Telegram send “/start CODE”.",
+        highlight=False,
+    )
+    typer.echo(code)
 
 
 @salesrep_app.command("assign")

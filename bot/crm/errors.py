@@ -61,7 +61,8 @@ class NotAllowed(CrmOutcome):
 class Refused(CrmOutcome):
     """A request the bot will not carry out; *message* is already in the user's language."""
 
-    def __init__(self, message: str, lines: Sequence[str] = ()) -> None:
+    def __init__(self, message: str, lines: Sequence[str] = (), reason: str | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.lines = tuple(lines)
+        self.reason = reason  # a stable word for channels and tools ("who": nobody named)

@@ -40,7 +40,9 @@ def render(outcome: CrmOutcome, intent: Intent, ctx: HandlerContext) -> Reply:
             ctx.t("match.unknown_thirdparty", query=outcome.query), lines=tuple(lines), choices=choices
         )
     if isinstance(outcome, Refused):
-        return Reply(outcome.message, lines=outcome.lines)
+        return Reply(
+            outcome.message, lines=outcome.lines, data={"refused": outcome.reason} if outcome.reason else {}
+        )
     if isinstance(outcome, NotAllowed):
         return Reply(ctx.t("error.not_allowed", right=outcome.right))
     raise TypeError(f"unhandled outcome {type(outcome).__name__}")

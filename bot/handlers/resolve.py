@@ -193,4 +193,4 @@ def _ask_about_unknown(ctx: HandlerContext, intent: Intent) -> None:
         suggestions = ctx.matcher.thirdparty_by_name(name).candidates[:3]
         options[:0] = [Option(c.name, f"c:{c.id}") for c in suggestions]
         raise NeedsChoice("unknown", ctx.t("match.unknown_name", name=name), options)
-    raise Refused(ctx.t("log.who"))
+    raise Refused(ctx.t("log.who"), reason="who")

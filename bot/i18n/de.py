@@ -21,7 +21,8 @@ TEXTS: dict[str, str] = {
     "error.database": "Die CRM-Datenbank ist gerade nicht erreichbar. Es wurde nichts gespeichert; bitte "
     "schick es in einer Minute noch einmal.",
     "error.unknown_user": "Entschuldigung, ich kenne dich noch nicht. Bitte deinen CRM-Admin, dich anzulegen "
-    "(`crmbot user add`) oder dir einen Verknüpfungscode zu geben (`crmbot user link-code`).",
+    "(`crmbot user add`) oder dir einen Verknüpfungscode zu geben (`crmbot user link-code`), und schick "
+    "mir dann „link CODE“ (in Telegram: /start CODE). Es wurde nichts gespeichert.",
     "error.not_allowed": "Das darfst du nicht (fehlendes Recht {right}).",
     "error.too_long": "Die Nachricht ist zu lang für mich ({length} Zeichen; höchstens {limit}).",
     "kind.call": "Anruf",
@@ -152,4 +153,23 @@ TEXTS: dict[str, str] = {
     "unknown.reply": "Das habe ich nicht verstanden. Ich erfasse Anrufe, Termine, Notizen und E-Mails "
     "(„Anruf mit Max bei ACME: …“), setze Erinnerungen („Wiedervorlage ACME Freitag“) und beantworte Fragen "
     "(„letzter Kontakt ACME“). Sag „Hilfe“ für mehr.",
+    "link.done": "Verknüpft: Du bist jetzt {name} im CRM. Probier „Letzter Kontakt ACME“ oder „Hilfe“.",
+    "link.unknown": "Dieser Verknüpfungscode ist ungültig. Bitte deinen CRM-Admin um einen neuen "
+    "(`crmbot user link-code LOGIN`).",
+    "link.used": "Dieser Verknüpfungscode wurde schon benutzt. Bitte deinen CRM-Admin um einen neuen.",
+    "link.expired": "Dieser Verknüpfungscode ist abgelaufen. Bitte deinen CRM-Admin um einen neuen.",
+    "chat.choice_made": "{who} hat gewählt: {label}",
+    "chat.expired_button": "Diese Schaltfläche ist abgelaufen. Bitte schick deine Nachricht noch einmal.",
+    "slack.log_title": "Im CRM ablegen",
+    "slack.log_submit": "Notiz speichern",
+    "slack.log_cancel": "Abbrechen",
+    "slack.log_thirdparty": "Firma oder Kontakt",
+    "slack.log_thirdparty_hint": "z. B. ACME oder Max Mustermann",
+    "slack.log_note": "Notiz",
+    "slack.log_which": "Unter welcher Firma soll ich diese Nachricht ablegen?",
+    "telegram.contact_offer": "Kontakt für {name} anlegen?",
+    "telegram.contact_create": "Kontakt anlegen",
+    "telegram.start": "Hallo! Ich bin der CRM-Bot. Erzähl mir, was passiert ist („Anruf mit Max bei ACME: "
+    "Preise“), oder frag mich („Letzter Kontakt ACME“). Mit /help erfährst du mehr.",
+    "telegram.need_company": "Welche Firma? Zum Beispiel: /{command} ACME",
 }

@@ -20,7 +20,8 @@ TEXTS: dict[str, str] = {
     "error.database": "The CRM database is not reachable right now. Nothing was saved; please send it again "
     "in a minute.",
     "error.unknown_user": "Sorry, I don't know you yet. Ask your CRM admin to add you "
-    "(`crmbot user add`) or to give you a link code (`crmbot user link-code`).",
+    "(`crmbot user add`) or to give you a link code (`crmbot user link-code`), then send me "
+    "“link CODE” (in Telegram: /start CODE). Nothing was saved.",
     "error.not_allowed": "You are not allowed to do that (missing right {right}).",
     "error.too_long": "That message is too long for me ({length} characters; at most {limit}).",
     "kind.call": "call",
@@ -150,4 +151,23 @@ TEXTS: dict[str, str] = {
     "unknown.reply": "I didn't get that. I log calls, meetings, notes and emails (“called Max at ACME: …”), "
     "set reminders (“remind me Friday to call Max”) and answer questions (“last contact ACME”). "
     "Say “help” for more.",
+    "link.done": "Linked: you are {name} in the CRM now. Try “last contact ACME” or “help”.",
+    "link.unknown": "That link code is not valid. Ask your CRM admin for a new one "
+    "(`crmbot user link-code LOGIN`).",
+    "link.used": "That link code was already used. Ask your CRM admin for a new one.",
+    "link.expired": "That link code has expired. Ask your CRM admin for a new one.",
+    "chat.choice_made": "{who} chose: {label}",
+    "chat.expired_button": "This button has expired. Please send your message again.",
+    "slack.log_title": "Log to CRM",
+    "slack.log_submit": "Log note",
+    "slack.log_cancel": "Cancel",
+    "slack.log_thirdparty": "Third party or contact",
+    "slack.log_thirdparty_hint": "e.g. ACME or Max Mustermann",
+    "slack.log_note": "Note",
+    "slack.log_which": "Which third party should I file this message under?",
+    "telegram.contact_offer": "Create a contact for {name}?",
+    "telegram.contact_create": "Create contact",
+    "telegram.start": "Hello! I am the CRM bot. Tell me what happened (“called Max at ACME: pricing”) "
+    "or ask me (“last contact ACME”). Send /help for more.",
+    "telegram.need_company": "Which company? For example: /{command} ACME",
 }
