@@ -27,7 +27,8 @@ def test_slack_blocks_escape_markup_and_carry_buttons() -> None:
     )
     blocks = slack_blocks.blocks(reply)
     dumped = json.dumps(blocks)
-    assert "<b>" not in dumped and "<!channel>" not in dumped
+    assert "<b>" not in dumped
+    assert "<!channel>" not in dumped
     assert blocks[0]["text"]["text"].startswith(
         "*Schmidt &amp; Partner &lt;b&gt;GmbH&lt;/b&gt; &lt;!channel&gt;*"
     )
@@ -126,7 +127,8 @@ def test_long_button_values_fit_telegrams_64_bytes() -> None:
     assert values.encode(short) == short
     long = "new contact Maximiliane Müller-Lüdenscheidt, +49 170 1234567 8901 2345"
     key = values.encode(long)
-    assert len(key.encode()) <= 64 and values.decode(key) == long
+    assert len(key.encode()) <= 64
+    assert values.decode(key) == long
     values.encode(long + "1")
     values.encode(long + "2")
     assert values.decode(key) is None  # evicted: the button then answers "expired"
@@ -156,7 +158,8 @@ def test_link_codes_are_found_only_in_link_messages(text: str, code: str | None)
 
 def test_recent_ids_remember_a_bounded_number() -> None:
     seen = RecentIds(size=2)
-    assert seen.add("a") and seen.add("b")
+    assert seen.add("a")
+    assert seen.add("b")
     assert not seen.add("a")
     assert seen.add("c")  # evicts b (a was used last)
     assert seen.add("b")
