@@ -219,7 +219,11 @@ async def start_http(
     try:
         await http.start()
     except OSError as exc:
-        raise RunError(f"{exc} (set CRMBOT_HTTP_LISTEN to another host:port, or off)") from None
+        advice = f"{exc} (set CRMBOT_HTTP_LISTEN to another host:port, or off)"
+        if (slack is not None and slack.serves_http) or (telegram is not None and telegram.uses_webhook):
+            raise RunError(advice) from None
+        log.warning("%s; running without /healthz and /metrics", advice)
+        return None
     return http
 
 
@@ -233,8 +237,15 @@ async def serve(app: App, *, console: bool, console_login: str | None = None) ->
     slack, telegram = chat_channels(app, ChatGateway(engine, metrics, app.clock.now))
     stops: list[Callable[[], Awaitable[None]]] = []  # run in reverse order when the bot stops
     tasks: list[asyncio.Task[None]] = []
+    smtp = smtp_server(app, mailroom)
+    if not console and smtp is None and not app.settings.mailboxes and slack is None and telegram is None:
+        for job in background:
+            job.close()
+        raise RunError(
+            "no channel to run: set CRMBOT_SMTP_LISTEN, an IMAP mailbox, CRMBOT_SLACK_BOT_TOKEN or "
+            "CRMBOT_TELEGRAM_TOKEN, or start with --console"
+        )
     try:
-        smtp = smtp_server(app, mailroom)
         if smtp is not None:
             await smtp.start()
             stops.append(smtp.stop)
@@ -245,11 +256,6 @@ async def serve(app: App, *, console: bool, console_login: str | None = None) ->
             if channel is not None:
                 background.append(keep_starting(type(channel).__name__, channel.start))
                 stops.append(channel.stop)
-        if not console and smtp is None and not app.settings.mailboxes and slack is None and telegram is None:
-            raise RunError(
-                "no channel to run: set CRMBOT_SMTP_LISTEN, an IMAP mailbox, CRMBOT_SLACK_BOT_TOKEN or "
-                "CRMBOT_TELEGRAM_TOKEN, or start with --console"
-            )
         tasks = [asyncio.create_task(job) for job in background]
         await _until_stopped(app, engine, console=console, console_login=console_login)
     finally:

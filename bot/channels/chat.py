@@ -44,23 +44,26 @@ def buttons(reply: Reply) -> tuple[Choice, ...]:
 
 
 def context_line(reply: Reply) -> str | None:
-    """The small grey line: third party and date (from the reply's data), then the reply's own context."""
-    parts = []
-    thirdparty = reply.data.get("thirdparty")
-    if isinstance(thirdparty, dict) and thirdparty.get("name"):
-        parts.append(str(thirdparty["name"]))
+    """The small grey line under a record the reply is about: third party, date, then the reply's own
+    context (e.g. what was discussed). None for answers that carry no date and no context."""
+    details = []
     when = reply.data.get("when")
     if isinstance(when, str) and reply.lang:
         try:
-            moment = datetime.fromisoformat(when)
+            moment: datetime | None = datetime.fromisoformat(when)
         except ValueError:
             moment = None
         if moment is not None and moment.tzinfo is not None:
             tz = zone(reply.tz) if reply.tz else moment.tzinfo
-            parts.append(format_when(moment, tz, reply.lang))
+            details.append(format_when(moment, tz, reply.lang))
     if reply.context:
-        parts.append(reply.context)
-    return " · ".join(parts) if parts else None
+        details.append(reply.context)
+    if not details:
+        return None
+    thirdparty = reply.data.get("thirdparty")
+    if isinstance(thirdparty, dict) and thirdparty.get("name"):
+        details.insert(0, str(thirdparty["name"]))
+    return " · ".join(details)
 
 
 class RecentIds:

@@ -84,9 +84,9 @@ def user_link_code(
     from bot.crm import linking
 
     st = state(ctx)
+    now = st.app().clock.now()
     with reported_errors(), st.uow() as uow:
         user = user_service.require_login(uow.session, login)
-        now = st.app().clock.now()
         code = linking.issue(uow.session, user, now, timedelta(hours=valid_hours))
         uow.commit()
     until = (now + timedelta(hours=valid_hours)).strftime("%Y-%m-%d %H:%M UTC")

@@ -21,6 +21,7 @@ def crmbot(tmp_path: Path) -> Run:
     """Run `crmbot ARGS` with its own data dir; returns the completed process."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("CRMBOT_")}
     env["CRMBOT_SMTP_LISTEN"] = "off"  # tests run in parallel with other servers: no fixed port 8025
+    env["CRMBOT_HTTP_LISTEN"] = "off"  # nor 8080
     env.update(
         {
             "CRMBOT_DATA_DIR": str(tmp_path / "data"),

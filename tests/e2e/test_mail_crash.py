@@ -34,6 +34,7 @@ def _env(tmp_path: Path, port: int) -> dict[str, str]:
         {
             "CRMBOT_DATA_DIR": str(tmp_path / "data"),
             "CRMBOT_SMTP_LISTEN": f"127.0.0.1:{port}",
+            "CRMBOT_HTTP_LISTEN": "off",
             "CRMBOT_MAIL_ADDRESSES": BOT,
             "CRMBOT_INTERNAL_DOMAINS": "nordlicht.example",
             "CRMBOT_MAIL_LOOP_LIMIT": "1000000",
