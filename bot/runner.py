@@ -200,6 +200,23 @@ def imap_readers(app: App, mailroom: MailRoom) -> list[Coroutine[Any, Any, None]
     return readers
 
 
+def database_ok(app: App) -> bool:
+    """The health check: the database answers a trivial query."""
+    from sqlalchemy import text
+
+    try:
+        with app.uow(read_only=True) as uow:
+            uow.session.execute(text("SELECT 1"))
+        return True
+    except Exception:
+        log.warning("health check: the database is not reachable", exc_info=True)
+        return False
+
+
+def chat_gateway(app: App, engine: Engine, metrics: Metrics) -> ChatGateway:
+    return ChatGateway(engine.handle, engine.language_of, metrics, app.clock.now)
+
+
 async def start_http(
     app: App, metrics: Metrics, slack: SlackChannel | None, telegram: TelegramChannel | None
 ) -> HttpServer | None:
@@ -209,7 +226,7 @@ async def start_http(
     if address is None:
         return None
     asgi = build_app(
-        app,
+        lambda: database_ok(app),
         metrics,
         slack=slack.handle_http if slack is not None and slack.serves_http else None,
         telegram=telegram.handle_webhook if telegram is not None and telegram.uses_webhook else None,
@@ -234,7 +251,7 @@ async def serve(app: App, *, console: bool, console_login: str | None = None) ->
     background: list[Coroutine[Any, Any, None]] = [mailroom.run(), *imap_readers(app, mailroom)]
     engine = Engine(app)
     metrics = Metrics()
-    slack, telegram = chat_channels(app, ChatGateway(engine, metrics, app.clock.now))
+    slack, telegram = chat_channels(app, chat_gateway(app, engine, metrics))
     stops: list[Callable[[], Awaitable[None]]] = []  # run in reverse order when the bot stops
     tasks: list[asyncio.Task[None]] = []
     smtp = smtp_server(app, mailroom)

@@ -14,23 +14,36 @@ from collections.abc import Callable
 from datetime import datetime
 
 from bot.clock import zone
-from bot.engine import Engine
 from bot.i18n import format_when
-from bot.messages import Choice, InboundMessage, Reply
+from bot.messages import Choice, InboundMessage, Reply, Sender
 from bot.metrics import Metrics
 
 log = logging.getLogger(__name__)
 
 
 class ChatGateway:
-    def __init__(self, engine: Engine, metrics: Metrics, now: Callable[[], datetime]) -> None:
-        self.engine = engine
+    """The engine as a chat adapter sees it: ``handle`` and ``language_of`` (both synchronous, run in a
+    worker thread), the metrics, and the clock for ``received_at``."""
+
+    def __init__(
+        self,
+        handle: Callable[[InboundMessage], Reply],
+        language_of: Callable[[Sender], str | None],
+        metrics: Metrics,
+        now: Callable[[], datetime],
+    ) -> None:
+        self._handle = handle
+        self._language_of = language_of
         self.metrics = metrics
         self.now = now
 
+    async def language_of(self, sender: Sender) -> str | None:
+        """The language of the user behind a chat account; None when the account is unknown."""
+        return await asyncio.to_thread(self._language_of, sender)
+
     async def handle(self, msg: InboundMessage) -> Reply:
         started = time.perf_counter()
-        reply = await asyncio.to_thread(self.engine.handle, msg)
+        reply = await asyncio.to_thread(self._handle, msg)
         data = reply.data
         error = data.get("error") or ("refused" if data.get("refused") is True else None)
         elapsed = time.perf_counter() - started

@@ -1,8 +1,9 @@
 """The bot's one HTTP app (starlette, served by uvicorn inside ``crmbot run``).
 
-Routes: ``/healthz`` (200 when the database answers, 503 when not), ``/metrics`` (Prometheus text format),
-``/slack/events`` (when Slack runs in HTTP mode) and ``/telegram/webhook`` (when Telegram runs with a
-webhook). Later features add their routes through ``extra_routes``.
+Routes: ``/healthz`` (200 when ``database_ok()`` says so, 503 when not; it runs in a worker thread),
+``/metrics`` (Prometheus text format), ``/slack/events`` (when Slack runs in HTTP mode) and
+``/telegram/webhook`` (when Telegram runs with a webhook). Later features add their routes through
+``extra_routes``.
 """
 
 from __future__ import annotations
@@ -15,13 +16,11 @@ from collections.abc import Awaitable, Callable, Iterator, Sequence
 from typing import Any
 
 import uvicorn
-from sqlalchemy import text
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from bot.bootstrap import App
 from bot.metrics import Metrics
 
 log = logging.getLogger(__name__)
@@ -30,7 +29,7 @@ Endpoint = Callable[[Request], Awaitable[Response]]
 
 
 def build_app(
-    app: App,
+    database_ok: Callable[[], bool],
     metrics: Metrics,
     *,
     slack: Endpoint | None = None,
@@ -38,15 +37,6 @@ def build_app(
     channels: Sequence[str] = (),
     extra_routes: Sequence[BaseRoute] = (),
 ) -> Starlette:
-    def database_ok() -> bool:
-        try:
-            with app.uow(read_only=True) as uow:
-                uow.session.execute(text("SELECT 1"))
-            return True
-        except Exception:
-            log.warning("health check: the database is not reachable", exc_info=True)
-            return False
-
     async def healthz(request: Request) -> Response:
         ok = await asyncio.to_thread(database_ok)
         body = {

@@ -13,7 +13,6 @@ waited out by PTB's AIORateLimiter.
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import hmac
 import html
@@ -348,7 +347,7 @@ class TelegramChannel:
         return await self._language_of(Sender(CHANNEL, str(user.id), user.full_name))
 
     async def _language_of(self, sender: Sender) -> str | None:
-        return await asyncio.to_thread(self.gateway.engine.language_of, sender)
+        return await self.gateway.language_of(sender)
 
     async def _send(self, to: Message, reply: Reply) -> None:
         in_group = to.chat.type != ChatType.PRIVATE

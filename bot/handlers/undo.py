@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import logging
+
 from bot.crm import undo as undo_service
 from bot.handlers.context import HandlerContext
 from bot.messages import Reply
 from bot.parsers.intents import Intent
+
+log = logging.getLogger(__name__)
 
 
 def undo(intent: Intent, ctx: HandlerContext) -> Reply:
@@ -18,6 +22,7 @@ def undo(intent: Intent, ctx: HandlerContext) -> Reply:
         channel, message_id = last
     done = undo_service.undo_message(ctx.session, ctx.user.id, channel, message_id, ctx.now)
     if not done.entries:
+        log.info("undo of %s/%s by user %s: no writes left to undo", channel, message_id, ctx.user.id)
         return Reply(ctx.t("undo.nothing"))
     what = "; ".join(done.summaries) or ctx.t("undo.changes", count=len(done.entries))
     return Reply(ctx.t("undo.done", what=what), data={"record": None})

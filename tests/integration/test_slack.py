@@ -17,13 +17,13 @@ from sqlalchemy import func, select
 pytest.importorskip("slack_bolt", reason="slack_bolt is not installed (pip install crmbot[slack])")
 
 from bot.bootstrap import App
-from bot.channels.chat import ChatGateway
 from bot.channels.http import HttpServer, build_app
 from bot.channels.slack import MODAL_ID, SHORTCUT_ID, SlackChannel, SlackSettings
 from bot.crm import linking
 from bot.crm.models import Activity, ActivityType, ChannelIdentity, ThirdParty
 from bot.engine import Engine
 from bot.metrics import Metrics
+from bot.runner import chat_gateway, database_ok
 from tests.conftest import NOW
 from tests.support.factories import company, person, user
 from tests.support.fake_slack import (
@@ -85,7 +85,7 @@ def count(app: App, model: type, *where: Any) -> int:
 
 async def running(app: App, slack: FakeSlack, *, app_token: str | None = None) -> AsyncIterator[Env]:
     metrics = Metrics()
-    gateway = ChatGateway(Engine(app), metrics, app.clock.now)
+    gateway = chat_gateway(app, Engine(app), metrics)
     channel = SlackChannel(
         SlackSettings(
             bot_token="xoxb-test",
@@ -97,7 +97,10 @@ async def running(app: App, slack: FakeSlack, *, app_token: str | None = None) -
     )
     http = HttpServer(
         build_app(
-            app, metrics, slack=channel.handle_http if channel.serves_http else None, channels=["slack"]
+            lambda: database_ok(app),
+            metrics,
+            slack=channel.handle_http if channel.serves_http else None,
+            channels=["slack"],
         ),
         "127.0.0.1",
         0,

@@ -14,13 +14,13 @@ from sqlalchemy import func, select
 pytest.importorskip("telegram", reason="python-telegram-bot is not installed (pip install crmbot[telegram])")
 
 from bot.bootstrap import App
-from bot.channels.chat import ChatGateway
 from bot.channels.http import HttpServer, build_app
 from bot.channels.telegram import SECRET_HEADER, TelegramChannel, TelegramSettings
 from bot.crm import linking, users
 from bot.crm.models import Activity, ChannelIdentity, Contact
 from bot.engine import Engine
 from bot.metrics import Metrics
+from bot.runner import chat_gateway, database_ok
 from tests.conftest import NOW
 from tests.support.factories import company, person, user
 from tests.support.fake_telegram import FakeTelegram
@@ -81,10 +81,15 @@ async def running(app: App, tg: FakeTelegram, *, webhook: bool = False) -> Async
             secret=SECRET,
             poll_timeout=1,
         ),
-        ChatGateway(Engine(app), metrics, app.clock.now),
+        chat_gateway(app, Engine(app), metrics),
     )
     http = HttpServer(
-        build_app(app, metrics, telegram=channel.handle_webhook if webhook else None, channels=["telegram"]),
+        build_app(
+            lambda: database_ok(app),
+            metrics,
+            telegram=channel.handle_webhook if webhook else None,
+            channels=["telegram"],
+        ),
         "127.0.0.1",
         0,
     )
