@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import signal
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import TYPE_CHECKING, Any
@@ -308,5 +309,48 @@ async def _until_stopped(app: App, engine: Engine, *, console: bool, console_log
     await stop.wait()
 
 
+class RedactSecrets(logging.Filter):
+    """Replace configured secrets (tokens, passwords) in every log line, whoever logs it."""
+
+    def __init__(self, secrets: list[str]) -> None:
+        super().__init__()
+        self.secrets = sorted({s for s in secrets if len(s) >= 6}, key=len, reverse=True)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not self.secrets:
+            return True
+        message = record.getMessage()
+        redacted = message
+        for secret in self.secrets:
+            redacted = redacted.replace(secret, "[redacted]")
+        if redacted != message:
+            record.msg, record.args = redacted, None
+        return True
+
+
+def configured_secrets(app: App) -> list[str]:
+    s = app.settings
+    values: list[SecretStr | None] = [
+        s.slack_bot_token,
+        s.slack_signing_secret,
+        s.slack_app_token,
+        s.telegram_token,
+        s.telegram_secret,
+        s.imap_password,
+        s.outbound_smtp_password,
+        s.smtp_auth,
+        *(box.password for box in s.imap_mailboxes),
+    ]
+    found = [v.get_secret_value() for v in values if v is not None]
+    if s.telegram_enabled:
+        found.append(s.telegram_webhook_secret)
+    return found
+
+
 def run_bot(app: App, *, console: bool, console_login: str | None = None) -> None:
+    redact = RedactSecrets(configured_secrets(app))
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(redact)
+    if "CRMBOT_LOG_LEVEL" not in os.environ and logging.getLogger().level == logging.WARNING:
+        logging.getLogger().setLevel(logging.INFO)  # `crmbot run` says what it started
     asyncio.run(serve(app, console=console, console_login=console_login))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -40,12 +41,15 @@ def main_options(
     ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log more.")] = False,
 ) -> None:
+    level = "DEBUG" if verbose else os.environ.get("CRMBOT_LOG_LEVEL", "WARNING").upper()
     logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.WARNING,
+        level=level if level in logging.getLevelNamesMapping() else "WARNING",
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     # Its DEBUG lines carry raw message bytes, i.e. customer data: never let them into the log.
     logging.getLogger("aioimaplib").setLevel(logging.INFO)
+    # Its INFO lines carry request URLs, and Telegram's URLs carry the bot token.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     ctx.obj = CliState(db=db, data_dir=data_dir, now=now)
     ctx.call_on_close(ctx.obj.close)
 
