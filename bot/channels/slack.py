@@ -210,25 +210,20 @@ class SlackChannel:
         app.view(MODAL_ID)(self._on_modal)
 
     async def _on_direct_message(self, event: dict[str, Any], context: AsyncBoltContext) -> None:
-        if event.get("channel_type") != "im" or event.get("subtype") or event.get("bot_id"):
-            return  # channel messages (only mentions are for the bot), edits, joins, bots
-        channel = event["channel"]
-        thread = event.get("thread_ts")
-        await self._answer(
-            user_id=event["user"],
-            message_id=f"{channel}:{event['ts']}",
-            text=slack_blocks.plain_text(event.get("text", ""), context.bot_user_id),
-            channel=channel,
-            thread=thread,
-            conversation=_conversation(channel, thread),
-            raw=event,
-        )
+        if event.get("channel_type") != "im" or event.get("subtype"):
+            return  # channel messages (only mentions are for the bot), edits, joins
+        await self._on_event(event, context, thread=event.get("thread_ts"))
 
     async def _on_mention(self, event: dict[str, Any], context: AsyncBoltContext) -> None:
-        if event.get("bot_id"):
+        await self._on_event(event, context, thread=event.get("thread_ts") or event["ts"])
+
+    async def _on_event(
+        self, event: dict[str, Any], context: AsyncBoltContext, *, thread: str | None
+    ) -> None:
+        """A DM (answered where it was written) or a mention (answered in its thread)."""
+        if event.get("bot_id") or "user" not in event:
             return
         channel = event["channel"]
-        thread = event.get("thread_ts") or event["ts"]
         await self._answer(
             user_id=event["user"],
             message_id=f"{channel}:{event['ts']}",

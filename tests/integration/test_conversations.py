@@ -101,6 +101,7 @@ def test_log_then_undo_removes_everything_it_wrote(crm: App) -> None:
     assert logged.text.startswith("Meeting logged: Erika Musterfrau, ACME GmbH")
     assert count(crm, Activity) == 2
     assert count(crm, Reminder) == 1
+    assert [a.label for a in logged.choices + logged.actions] == ["Undo"]
     undone = bob.pick(1)  # the Undo button
     assert undone.text.startswith("Undone: Meeting with Erika Musterfrau")
     assert count(crm, Activity) == 0
@@ -111,8 +112,8 @@ def test_log_then_undo_removes_everything_it_wrote(crm: App) -> None:
 
 def test_typed_undo_takes_back_the_last_message_only(crm: App) -> None:
     anna = Conversation(crm, "anna")
-    anna.send("Anruf mit Hank")
-    anna.send("Notiz zu ACME: Budget erst im Q2")
+    assert anna.send("Anruf mit Hank").text.startswith("Anruf erfasst: Hank Scorpio")
+    assert anna.send("Notiz zu ACME: Budget erst im Q2").text.startswith("Notiz gespeichert")
     assert anna.send("rückgängig").text.startswith("Rückgängig gemacht: Notiz zu ACME GmbH")
     assert [a.label for a in activities(crm)] == ["Anruf mit Hank Scorpio"]
     assert anna.send("rückgängig").text.startswith("Rückgängig gemacht: Anruf mit Hank Scorpio")

@@ -17,14 +17,12 @@ from sqlalchemy import func, select
 pytest.importorskip("slack_bolt", reason="slack_bolt is not installed (pip install crmbot[slack])")
 
 from bot.bootstrap import App
-from bot.channels.http import HttpServer, build_app
 from bot.channels.slack import MODAL_ID, SHORTCUT_ID, SlackChannel, SlackSettings
 from bot.crm import linking
 from bot.crm.models import Activity, ActivityType, ChannelIdentity, ThirdParty
-from bot.engine import Engine
 from bot.metrics import Metrics
-from bot.runner import chat_gateway, database_ok
 from tests.conftest import NOW
+from tests.support.chat_http import serving
 from tests.support.factories import company, person, user
 from tests.support.fake_slack import (
     FakeSlack,
@@ -84,34 +82,18 @@ def count(app: App, model: type, *where: Any) -> int:
 
 
 async def running(app: App, slack: FakeSlack, *, app_token: str | None = None) -> AsyncIterator[Env]:
-    metrics = Metrics()
-    gateway = chat_gateway(app, Engine(app), metrics)
-    channel = SlackChannel(
-        SlackSettings(
-            bot_token="xoxb-test",
-            signing_secret=None if app_token else SECRET,
-            app_token=app_token,
-            api_url=slack.api_url,
-        ),
-        gateway,
+    settings = SlackSettings(
+        bot_token="xoxb-test",
+        signing_secret=None if app_token else SECRET,
+        app_token=app_token,
+        api_url=slack.api_url,
     )
-    http = HttpServer(
-        build_app(
-            lambda: database_ok(app),
-            metrics,
-            slack=channel.handle_http if channel.serves_http else None,
-            channels=["slack"],
-        ),
-        "127.0.0.1",
-        0,
-    )
-    await http.start()
-    await channel.start()
-    try:
-        yield Env(app, slack, http.url, metrics)
-    finally:
-        await channel.stop()
-        await http.stop()
+    async with serving(
+        app,
+        lambda gateway: SlackChannel(settings, gateway),
+        lambda channel: {"slack": channel.handle_http if channel.serves_http else None},
+    ) as (_, url, metrics):
+        yield Env(app, slack, url, metrics)
 
 
 @pytest.fixture

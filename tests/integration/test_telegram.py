@@ -14,14 +14,11 @@ from sqlalchemy import func, select
 pytest.importorskip("telegram", reason="python-telegram-bot is not installed (pip install crmbot[telegram])")
 
 from bot.bootstrap import App
-from bot.channels.http import HttpServer, build_app
 from bot.channels.telegram import SECRET_HEADER, TelegramChannel, TelegramSettings
 from bot.crm import linking, users
 from bot.crm.models import Activity, ChannelIdentity, Contact
-from bot.engine import Engine
-from bot.metrics import Metrics
-from bot.runner import chat_gateway, database_ok
 from tests.conftest import NOW
+from tests.support.chat_http import serving
 from tests.support.factories import company, person, user
 from tests.support.fake_telegram import FakeTelegram
 
@@ -72,34 +69,19 @@ def keyboard(sent: dict[str, Any]) -> list[tuple[str, str]]:
 
 
 async def running(app: App, tg: FakeTelegram, *, webhook: bool = False) -> AsyncIterator[Env]:
-    metrics = Metrics()
-    channel = TelegramChannel(
-        TelegramSettings(
-            token=tg.token,
-            api_url=tg.base_url,
-            webhook_url=HOOK if webhook else None,
-            secret=SECRET,
-            poll_timeout=1,
-        ),
-        chat_gateway(app, Engine(app), metrics),
+    settings = TelegramSettings(
+        token=tg.token,
+        api_url=tg.base_url,
+        webhook_url=HOOK if webhook else None,
+        secret=SECRET,
+        poll_timeout=1,
     )
-    http = HttpServer(
-        build_app(
-            lambda: database_ok(app),
-            metrics,
-            telegram=channel.handle_webhook if webhook else None,
-            channels=["telegram"],
-        ),
-        "127.0.0.1",
-        0,
-    )
-    await http.start()
-    await channel.start()
-    try:
-        yield Env(app, tg, http.url, channel)
-    finally:
-        await channel.stop()
-        await http.stop()
+    async with serving(
+        app,
+        lambda gateway: TelegramChannel(settings, gateway),
+        lambda channel: {"telegram": channel.handle_webhook if webhook else None},
+    ) as (channel, url, _):
+        yield Env(app, tg, url, channel)
 
 
 @pytest.fixture
