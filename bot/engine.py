@@ -23,9 +23,10 @@ from bot.crm.audit import Actor, act_as
 from bot.crm.errors import AmbiguousMatch, CrmOutcome, NeedsChoice, Option
 from bot.crm.gazetteer import DatabaseGazetteer
 from bot.crm.matching import Matcher
-from bot.crm.models import ProcessedMessage, User
+from bot.crm.models import ChannelIdentity, ProcessedMessage, User
 from bot.crm.rights import visible_thirdparty_ids
 from bot.handlers import HandlerContext, handler_for, outcomes
+from bot.handlers.reminders import is_reminder_action, reminder_action
 from bot.i18n import t
 from bot.messages import Choice, InboundMessage, Reply, Sender
 from bot.parsers import parse, warm_up
@@ -53,6 +54,22 @@ def identify(session: Session, sender_channel: str, external_id: str, email: str
     if user is not None and not user.is_active:
         return None
     return user
+
+
+def remember_identity(session: Session, user: User, msg: InboundMessage) -> None:
+    """A chat account known by its profile email is linked on first use, so that reminders and digests
+    can find the user's Slack DM later."""
+    if msg.channel not in LINKABLE_CHANNELS or not msg.sender.email:
+        return
+    if users.get_by_identity(session, msg.channel, msg.sender.external_id) is None:
+        session.add(
+            ChannelIdentity(
+                channel=msg.channel,
+                external_id=msg.sender.external_id,
+                user_id=user.id,
+                display_name=msg.sender.display_name,
+            )
+        )
 
 
 def already_handled(session: Session, msg: InboundMessage) -> bool:
@@ -138,6 +155,7 @@ class Engine:
                 if already_handled(session, msg):
                     return _duplicate(msg)
                 act_as(session, Actor(user.id, msg.channel, msg.message_id, now=self.app.clock.now))
+                remember_identity(session, user, msg)
                 reply = self._dispatch(session, user, msg)
                 mark_handled(session, msg, user.id, {k: v for k, v in reply.data.items() if k != "reply"})
                 uow.commit()
@@ -207,6 +225,13 @@ class Engine:
 
     def _dispatch(self, session: Session, user: User, msg: InboundMessage) -> Reply:
         ctx = self._context(session, user, msg)
+        if is_reminder_action(msg.choice):  # Done / Snooze on a reminder: open questions stay open
+            assert msg.choice is not None
+            with session.begin_nested():
+                reply = reminder_action(msg.choice, ctx)
+            return replace(
+                _with_data(reply, result_data(Intent("remind"), reply)), lang=ctx.lang, tz=user.timezone
+            )
         conversation = msg.conversation_id or f"{msg.channel}:{msg.sender.external_id}"
         picked = questions.answer(
             session,

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from bot.channels.smtp_inbound import SmtpServer
     from bot.channels.telegram import TelegramChannel
     from bot.mailroom import MailRoom
+    from bot.scheduler import Scheduler
 
 log = logging.getLogger(__name__)
 
@@ -218,6 +219,24 @@ def chat_gateway(app: App, engine: Engine, metrics: Metrics) -> ChatGateway:
     return ChatGateway(engine.handle, engine.language_of, metrics, app.clock.now)
 
 
+def start_scheduler(app: App, slack: SlackChannel | None, telegram: TelegramChannel | None) -> Scheduler:
+    """The scheduled ticks (reminders), delivering on the user's channel with email as the fallback."""
+    from bot.delivery import ChatSend, Delivery
+    from bot.scheduler import Scheduler
+    from bot.scheduler.reminders import ReminderSender
+
+    chats: dict[str, ChatSend] = {}
+    if slack is not None:
+        chats["slack"] = slack.send
+    if telegram is not None:
+        chats["telegram"] = telegram.send
+    delivery = Delivery(app, chats, build_mailer(app))
+    scheduler = Scheduler()
+    scheduler.every_tick("reminders", ReminderSender(app, delivery).tick)
+    scheduler.start()
+    return scheduler
+
+
 async def start_http(
     app: App, metrics: Metrics, slack: SlackChannel | None, telegram: TelegramChannel | None
 ) -> HttpServer | None:
@@ -274,6 +293,8 @@ async def serve(app: App, *, console: bool, console_login: str | None = None) ->
             if channel is not None:
                 background.append(keep_starting(type(channel).__name__, channel.start))
                 stops.append(channel.stop)
+        scheduler = start_scheduler(app, slack, telegram)
+        stops.append(scheduler.stop_async)
         tasks = [asyncio.create_task(job) for job in background]
         await _until_stopped(app, engine, console=console, console_login=console_login)
     finally:

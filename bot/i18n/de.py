@@ -172,4 +172,15 @@ TEXTS: dict[str, str] = {
     "telegram.start": "Hallo! Ich bin der CRM-Bot. Erzähl mir, was passiert ist („Anruf mit Max bei ACME: "
     "Preise“), oder frag mich („Letzter Kontakt ACME“). Mit /help erfährst du mehr.",
     "telegram.need_company": "Welche Firma? Zum Beispiel: /{command} ACME",
+    "reminder.title": "Erinnerung",
+    "reminder.done": "Erledigt",
+    "reminder.snooze.1h": "In 1 Stunde",
+    "reminder.snooze.tomorrow": "Morgen 09:00",
+    "reminder.snooze.week": "Nächste Woche",
+    "reminder.was_due": "war fällig {when}",
+    "reminder.meeting_at": "Termin {when}",
+    "reminder.marked_done": "Erledigt: {what}",
+    "reminder.snoozed": "Verschoben: {what} — ich erinnere dich {when}.",
+    "reminder.cancelled": "Abgesagt: {what}",
+    "reminder.gone": "Diese Erinnerung gibt es nicht mehr.",
 }

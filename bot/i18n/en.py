@@ -170,4 +170,15 @@ TEXTS: dict[str, str] = {
     "telegram.start": "Hello! I am the CRM bot. Tell me what happened (“called Max at ACME: pricing”) "
     "or ask me (“last contact ACME”). Send /help for more.",
     "telegram.need_company": "Which company? For example: /{command} ACME",
+    "reminder.title": "Reminder",
+    "reminder.done": "Done",
+    "reminder.snooze.1h": "In 1 hour",
+    "reminder.snooze.tomorrow": "Tomorrow 09:00",
+    "reminder.snooze.week": "Next week",
+    "reminder.was_due": "was due {when}",
+    "reminder.meeting_at": "meeting {when}",
+    "reminder.marked_done": "Done: {what}",
+    "reminder.snoozed": "Snoozed: {what} — I'll remind you {when}.",
+    "reminder.cancelled": "Cancelled: {what}",
+    "reminder.gone": "That reminder no longer exists.",
 }

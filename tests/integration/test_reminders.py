@@ -1,0 +1,237 @@
+"""Reminders: due at the user's local time in any zone (DST included), sent once after downtime and
+marked late, exactly once with four sender processes on one database, Done/Snooze from Telegram, and
+email when the chat fails."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import insert, select
+
+from bot.bootstrap import App
+from bot.channels.mailer import FakeMailer
+from bot.crm.models import Activity, ChannelIdentity, Percent, Reminder, ReminderStatus, User
+from bot.delivery import Delivery
+from bot.scheduler.reminders import ReminderSender
+from tests.support.chat import Conversation
+from tests.support.factories import company, person, user
+
+
+def utc(*parts: int) -> datetime:
+    return datetime(*parts, tzinfo=UTC)
+
+
+def seed(app: App, *people: tuple[str, str]) -> None:
+    with app.uow() as uow:
+        s = uow.session
+        for login, tz in people:
+            user(s, login, name=login.title(), language="en", timezone=tz, emails=[f"{login}@ourco.example"])
+        acme = company(s, "ACME GmbH")
+        person(s, "Max", "Mustermann", acme)
+        uow.commit()
+
+
+def reminder_of(app: App, login: str) -> Reminder:
+    with app.uow(read_only=True) as uow:
+        uid = uow.session.scalar(select(User.id).where(User.login == login))
+        return uow.session.scalars(select(Reminder).where(Reminder.user_id == uid)).one()
+
+
+def mail_sender(app: App) -> tuple[ReminderSender, FakeMailer]:
+    mailer = FakeMailer()
+    return ReminderSender(app, Delivery(app, {}, mailer), worker="test"), mailer
+
+
+@pytest.mark.parametrize(
+    ("tz", "now", "due_utc"),
+    [
+        ("Europe/Berlin", utc(2026, 11, 23, 8, 0), utc(2026, 11, 24, 8, 0)),
+        (
+            "America/New_York",
+            utc(2026, 11, 23, 8, 0),
+            utc(2026, 11, 24, 14, 0),
+        ),
+        ("Asia/Kolkata", utc(2026, 11, 23, 8, 0), utc(2026, 11, 24, 3, 30)),
+        (
+            "Pacific/Auckland",
+            utc(2026, 11, 23, 8, 0),
+            utc(2026, 11, 23, 20, 0),
+        ),
+        # the days around DST switches: the local 09:00 moves in UTC
+        ("Europe/Berlin", utc(2027, 3, 27, 10, 0), utc(2027, 3, 28, 7, 0)),
+        (
+            "America/New_York",
+            utc(2027, 3, 13, 15, 0),
+            utc(2027, 3, 14, 13, 0),
+        ),
+        ("Pacific/Auckland", utc(2027, 4, 3, 0, 0), utc(2027, 4, 3, 21, 0)),
+        (
+            "Europe/Berlin",
+            utc(2026, 10, 24, 10, 0),
+            utc(2026, 10, 25, 8, 0),
+        ),
+    ],
+)
+async def test_a_reminder_comes_at_its_local_time(
+    app: App, tz: str, now: datetime, due_utc: datetime
+) -> None:
+    seed(app, ("ria", tz))
+    reply = Conversation(app, "ria").send("remind me tomorrow at 9 to call Max", now=now)
+    assert reply.text.startswith("Reminder set: tomorrow 09:00 — call Max")
+    assert reminder_of(app, "ria").due_at == due_utc
+    sender, mailer = mail_sender(app)
+    assert await sender.tick(due_utc - timedelta(seconds=1)) == 0
+    assert await sender.tick(due_utc) == 1
+    assert await sender.tick(due_utc + timedelta(minutes=1)) == 0
+    assert len(mailer.sent) == 1
+    assert mailer.sent[0]["Subject"] == "Reminder: call Max"
+    sent = reminder_of(app, "ria")
+    assert sent.status == ReminderStatus.SENT
+    assert sent.sent_late is False
+
+
+async def test_after_downtime_a_due_reminder_is_sent_once_and_marked_late(app: App) -> None:
+    seed(app, ("anna", "Europe/Berlin"))
+    Conversation(app, "anna").send("remind me tomorrow at 9 to call Max")
+    due = reminder_of(app, "anna").due_at
+    sender, mailer = mail_sender(app)
+    back = due + timedelta(hours=3)  # the bot was down over the due time
+    assert await sender.tick(back) == 1
+    assert await sender.tick(back + timedelta(seconds=20)) == 0
+    late = reminder_of(app, "anna")
+    assert late.sent_late is True
+    assert "was due Tue 24 Nov, 09:00" in mailer.sent[0].get_content()
+
+
+async def test_a_failed_delivery_is_retried_with_backoff(app: App) -> None:
+    seed(app, ("anna", "Europe/Berlin"))
+    Conversation(app, "anna").send("remind me tomorrow at 9 to call Max")
+    due = reminder_of(app, "anna").due_at
+    sender, mailer = mail_sender(app)
+    mailer.fail = True
+    assert await sender.tick(due) == 0
+    failed = reminder_of(app, "anna")
+    assert failed.status == ReminderStatus.PENDING
+    assert failed.attempts == 1
+    assert "fake mailer set to fail" in (failed.last_error or "")
+    mailer.fail = False
+    assert await sender.tick(due + timedelta(seconds=10)) == 0  # backoff: not yet
+    assert await sender.tick(due + timedelta(seconds=31)) == 1
+    assert len(mailer.sent) == 1
+
+
+def test_four_sender_processes_deliver_each_of_1000_reminders_exactly_once(app: App, tmp_path: Path) -> None:
+    seed(app, ("anna", "Europe/Berlin"), ("bob", "America/New_York"))
+    due = utc(2026, 11, 23, 7, 0)
+    with app.uow() as uow:
+        ids = list(uow.session.scalars(select(User.id)))
+        rows = [
+            {
+                "user_id": ids[i % 2],
+                "due_at": due + timedelta(seconds=i),
+                "kind": "custom",
+                "message": f"r{i}",
+                "status": "pending",
+                "attempts": 0,
+                "snooze_count": 0,
+                "sent_late": False,
+                "created_at": due,
+                "updated_at": due,
+            }
+            for i in range(1000)
+        ]
+        uow.session.execute(insert(Reminder), rows)
+        uow.commit()
+    url = app.settings.effective_database_url
+    now = (due + timedelta(hours=1)).isoformat()
+    outs = [tmp_path / f"sent-{n}.txt" for n in range(4)]
+    procs = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "tests.support.reminder_worker",
+                url,
+                str(tmp_path / f"d{n}"),
+                str(out),
+                now,
+            ]
+        )
+        for n, out in enumerate(outs)
+    ]
+    for proc in procs:
+        assert proc.wait(120) == 0
+    sent = Counter(int(line) for out in outs if out.exists() for line in out.read_text().split())
+    assert len(sent) == 1000
+    assert max(sent.values()) == 1
+    assert sum(1 for out in outs if out.exists() and out.read_text()) >= 2  # the work was shared
+    with app.uow(read_only=True) as uow:
+        statuses = Counter(uow.session.scalars(select(Reminder.status)))
+    assert statuses == {"sent": 1000}
+
+
+async def test_done_and_snooze_from_telegram_and_email_when_the_chat_fails(sqlite_app: App) -> None:
+    pytest.importorskip("telegram", reason="python-telegram-bot is not installed")
+    from bot.channels.telegram import TelegramChannel, TelegramSettings
+    from tests.support.chat_http import serving
+    from tests.support.fake_telegram import FakeTelegram
+
+    app = sqlite_app
+    seed(app, ("anna", "Europe/Berlin"))
+    with app.uow() as uow:
+        anna = uow.session.scalars(select(User).where(User.login == "anna")).one()
+        anna.preferred_channel = "telegram"
+        uow.session.add(ChannelIdentity(channel="telegram", external_id="42", user_id=anna.id))
+        uow.commit()
+    Conversation(app, "anna").send("remind me tomorrow at 9 to call Max")
+    due = reminder_of(app, "anna").due_at
+    async with FakeTelegram() as tg:
+        settings = TelegramSettings(token=tg.token, api_url=tg.base_url, secret="s", poll_timeout=1)
+        async with serving(app, lambda g: TelegramChannel(settings, g), lambda _: {}) as (channel, _, _):
+            mailer = FakeMailer()
+            sender = ReminderSender(app, Delivery(app, {"telegram": channel.send}, mailer), worker="t")
+            assert await sender.tick(due) == 1
+            sent = tg.sent[0]
+            assert sent["text"].startswith("<b>Reminder</b>\ncall Max")
+            labels = [b["text"] for row in sent["reply_markup"]["inline_keyboard"] for b in row]
+            assert labels == ["Done", "In 1 hour", "Tomorrow 09:00", "Next week"]
+
+            def tap(label: str) -> None:
+                message = tg.last_message(42)
+                buttons = {
+                    b["text"]: b["callback_data"]
+                    for row in message["reply_markup"]["inline_keyboard"]
+                    for b in row
+                }
+                tg.push(tg.callback_update(buttons[label], message_id=message["message_id"]))
+
+            tap("In 1 hour")
+            await tg.wait_for(lambda: len(tg.sent) == 2)
+            assert tg.sent[1]["text"].startswith("Snoozed: call Max")
+            snoozed = reminder_of(app, "anna")
+            assert snoozed.status == ReminderStatus.PENDING
+            assert snoozed.due_at == app.clock.now() + timedelta(hours=1)
+            assert await sender.tick(snoozed.due_at) == 1
+            await tg.wait_for(lambda: len(tg.sent) == 3)
+            tap("Done")
+            await tg.wait_for(lambda: len(tg.sent) == 4)
+            assert tg.sent[3]["text"].startswith("Done: call Max")
+            with app.uow(read_only=True) as uow:
+                todo = uow.session.scalars(
+                    select(Activity).where(Activity.percent != Percent.NOT_APPLICABLE)
+                ).one()
+                assert todo.percent == Percent.DONE
+            assert reminder_of(app, "anna").status == ReminderStatus.SENT  # it went out; the to-do is done
+            assert mailer.sent == []
+            # Telegram refuses: the next reminder goes by email
+            Conversation(app, "anna").send("remind me Friday at 10 to send the offer")
+            tg.on("sendMessage", lambda params: (_ for _ in ()).throw(RuntimeError("down")))
+            friday = utc(2026, 11, 27, 9, 0)
+            assert await sender.tick(friday) == 1
+            assert len(mailer.sent) == 1
+            assert mailer.sent[0]["To"] == "anna@ourco.example"
