@@ -61,15 +61,20 @@ def remember_identity(session: Session, user: User, msg: InboundMessage) -> None
     can find the user's Slack DM later."""
     if msg.channel not in LINKABLE_CHANNELS or not msg.sender.email:
         return
-    if users.get_by_identity(session, msg.channel, msg.sender.external_id) is None:
-        session.add(
-            ChannelIdentity(
-                channel=msg.channel,
-                external_id=msg.sender.external_id,
-                user_id=user.id,
-                display_name=msg.sender.display_name,
+    if users.get_by_identity(session, msg.channel, msg.sender.external_id) is not None:
+        return
+    try:
+        with session.begin_nested():  # two first messages at once: one of them links, both are answered
+            session.add(
+                ChannelIdentity(
+                    channel=msg.channel,
+                    external_id=msg.sender.external_id,
+                    user_id=user.id,
+                    display_name=msg.sender.display_name,
+                )
             )
-        )
+    except IntegrityError:
+        log.info("chat account %s/%s was linked meanwhile", msg.channel, msg.sender.external_id)
 
 
 def already_handled(session: Session, msg: InboundMessage) -> bool:

@@ -142,6 +142,8 @@ async def test_dm_logs_a_call_and_the_undo_button_takes_it_back(env: Env) -> Non
     assert context.endswith("discussed pricing")
     assert count(env.app, Activity) == 1
     assert env.slack.called("users.info")[0].params["user"] == "U1"
+    # known by the profile email; now linked, so reminders can find the DM
+    assert count(env.app, ChannelIdentity, ChannelIdentity.external_id == "U1") == 1
 
     status, _ = await press(env, post, "Undo")
     assert status == 200
