@@ -29,15 +29,18 @@ class DeliveryFailed(RuntimeError):
 
 @dataclass(frozen=True, slots=True)
 class Target:
-    channel: str  # slack | telegram | email
-    address: str  # Slack user id, Telegram chat id, email address
+    channel: str  # slack | telegram | email | console
+    address: str  # Slack user id, Telegram chat id, email address, console login
 
 
 class Delivery:
-    def __init__(self, app: App, chats: dict[str, ChatSend], mailer: Mailer | None) -> None:
+    def __init__(
+        self, app: App, chats: dict[str, ChatSend], mailer: Mailer | None, console_login: str | None = None
+    ) -> None:
         self.app = app
         self.chats = chats
         self.mailer = mailer
+        self.console_login = console_login  # the user chatting in `crmbot run --console` sees theirs there
 
     def targets(self, user_id: int, channel: str | None = None) -> list[Target]:
         """Where to try, in order: the asked or preferred chat (when linked and running), then email."""
@@ -47,8 +50,10 @@ class Delivery:
                 return []
             order = [channel or user.preferred_channel, "email"]
             found: list[Target] = []
+            if user.login == self.console_login and "console" in self.chats:
+                found.append(Target("console", user.login))
             for name in dict.fromkeys(order):
-                if name in self.chats:
+                if name in self.chats and name != "console":
                     external = uow.session.scalar(
                         select(ChannelIdentity.external_id)
                         .where(ChannelIdentity.user_id == user.id, ChannelIdentity.channel == name)

@@ -40,29 +40,34 @@ MAX_TEXT_LENGTH = 4000
 LINKABLE_CHANNELS = frozenset({"slack", "telegram"})
 
 
-def identify(session: Session, sender_channel: str, external_id: str, email: str | None) -> User | None:
-    """The CRM user behind a channel account: the login (console), a linked identity, else the email."""
+def find_user(
+    session: Session, sender_channel: str, external_id: str, email: str | None
+) -> tuple[User | None, bool]:
+    """The CRM user behind a channel account (the login for the console, a linked identity, else the
+    email), and whether a chat account was recognised by its profile email but is not linked yet."""
     user = None
     if sender_channel in ("console", "cli"):
         user = users.get_by_login(session, external_id)
     if user is None:
         user = users.get_by_identity(session, sender_channel, external_id)
+    unlinked = False
     if user is None and sender_channel == "email":
         user = users.get_by_email(session, external_id)
     if user is None and email:
         user = users.get_by_email(session, email)
+        unlinked = user is not None and sender_channel in LINKABLE_CHANNELS
     if user is not None and not user.is_active:
-        return None
-    return user
+        return None, False
+    return user, unlinked
+
+
+def identify(session: Session, sender_channel: str, external_id: str, email: str | None) -> User | None:
+    return find_user(session, sender_channel, external_id, email)[0]
 
 
 def remember_identity(session: Session, user: User, msg: InboundMessage) -> None:
-    """A chat account known by its profile email is linked on first use, so that reminders and digests
-    can find the user's Slack DM later."""
-    if msg.channel not in LINKABLE_CHANNELS or not msg.sender.email:
-        return
-    if users.get_by_identity(session, msg.channel, msg.sender.external_id) is not None:
-        return
+    """Link a chat account that was recognised by its profile email, on its first message, so that
+    reminders and digests can find the user's Slack DM later."""
     try:
         with session.begin_nested():  # two first messages at once: one of them links, both are answered
             session.add(
@@ -147,7 +152,7 @@ class Engine:
                     linked = self._link(uow, msg, code)
                     if linked is not None:
                         return linked
-                user = identify(session, msg.channel, msg.sender.external_id, msg.sender.email)
+                user, unlinked = find_user(session, msg.channel, msg.sender.external_id, msg.sender.email)
                 if user is None:
                     log.info(
                         "refused message %s/%s from unknown sender %s",
@@ -160,7 +165,8 @@ class Engine:
                 if already_handled(session, msg):
                     return _duplicate(msg)
                 act_as(session, Actor(user.id, msg.channel, msg.message_id, now=self.app.clock.now))
-                remember_identity(session, user, msg)
+                if unlinked:
+                    remember_identity(session, user, msg)
                 reply = self._dispatch(session, user, msg)
                 mark_handled(session, msg, user.id, {k: v for k, v in reply.data.items() if k != "reply"})
                 uow.commit()

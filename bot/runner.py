@@ -126,10 +126,12 @@ def _secret(value: SecretStr | None) -> str | None:
     return value.get_secret_value() or None if value is not None else None
 
 
-async def keep_starting(name: str, start: Callable[[], Awaitable[None]], *, max_delay: float = 300.0) -> None:
+async def keep_starting(
+    name: str, start: Callable[[], Awaitable[None]], *, first_delay: float = 2.0, max_delay: float = 300.0
+) -> None:
     """Start a chat channel; when its service is unreachable, log it and try again with backoff (the
     other channels keep running). A rejected token is logged once and the channel stays off."""
-    delay = 2.0
+    delay = first_delay
     while True:
         try:
             await start()
@@ -219,8 +221,15 @@ def chat_gateway(app: App, engine: Engine, metrics: Metrics) -> ChatGateway:
     return ChatGateway(engine.handle, engine.language_of, metrics, app.clock.now)
 
 
-def start_scheduler(app: App, slack: SlackChannel | None, telegram: TelegramChannel | None) -> Scheduler:
-    """The scheduled ticks (reminders), delivering on the user's channel with email as the fallback."""
+def start_scheduler(
+    app: App,
+    mailer: Mailer | None,
+    slack: SlackChannel | None,
+    telegram: TelegramChannel | None,
+    terminal: ConsoleChannel | None,
+) -> Scheduler:
+    """The scheduled ticks (reminders), delivering on the user's channel with email as the fallback; the
+    user chatting in this terminal gets theirs here."""
     from bot.delivery import ChatSend, Delivery
     from bot.scheduler import Scheduler
     from bot.scheduler.reminders import ReminderSender
@@ -230,7 +239,9 @@ def start_scheduler(app: App, slack: SlackChannel | None, telegram: TelegramChan
         chats["slack"] = slack.send
     if telegram is not None:
         chats["telegram"] = telegram.send
-    delivery = Delivery(app, chats, build_mailer(app))
+    if terminal is not None:
+        chats["console"] = terminal.send
+    delivery = Delivery(app, chats, mailer, console_login=terminal.login if terminal else None)
     scheduler = Scheduler()
     scheduler.every_tick("reminders", ReminderSender(app, delivery).tick)
     scheduler.start()
@@ -267,11 +278,15 @@ async def start_http(
 async def serve(app: App, *, console: bool, console_login: str | None = None) -> None:
     from bot.mailroom import MailRoom
 
-    mailroom = MailRoom(app, build_mailer(app))
-    background: list[Coroutine[Any, Any, None]] = [mailroom.run(), *imap_readers(app, mailroom)]
+    mailer = build_mailer(app)
+    mailroom = MailRoom(app, mailer)
     engine = Engine(app)
     metrics = Metrics()
     slack, telegram = chat_channels(app, chat_gateway(app, engine, metrics))
+    terminal = (
+        ConsoleChannel(console_user(app, console_login), engine.handle, app.clock.now) if console else None
+    )
+    background: list[Coroutine[Any, Any, None]] = [mailroom.run(), *imap_readers(app, mailroom)]
     stops: list[Callable[[], Awaitable[None]]] = []  # run in reverse order when the bot stops
     tasks: list[asyncio.Task[None]] = []
     smtp = smtp_server(app, mailroom)
@@ -293,10 +308,10 @@ async def serve(app: App, *, console: bool, console_login: str | None = None) ->
             if channel is not None:
                 background.append(keep_starting(type(channel).__name__, channel.start))
                 stops.append(channel.stop)
-        scheduler = start_scheduler(app, slack, telegram)
+        scheduler = start_scheduler(app, mailer, slack, telegram, terminal)
         stops.append(scheduler.stop_async)
         tasks = [asyncio.create_task(job) for job in background]
-        await _until_stopped(app, engine, console=console, console_login=console_login)
+        await _until_stopped(terminal)
     finally:
         for task in tasks:
             task.cancel()
@@ -312,16 +327,15 @@ async def serve(app: App, *, console: bool, console_login: str | None = None) ->
             job.close()  # never started (start-up failed): no "never awaited" warning
 
 
-async def _until_stopped(app: App, engine: Engine, *, console: bool, console_login: str | None) -> None:
+async def _until_stopped(terminal: ConsoleChannel | None) -> None:
     """Chat in the terminal (leaving it stops the bot), or wait for Ctrl-C / SIGTERM."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
-    if console:
-        channel = ConsoleChannel(console_user(app, console_login), engine.handle, app.clock.now)
-        done = asyncio.create_task(channel.run())
+    if terminal is not None:
+        done = asyncio.create_task(terminal.run())
         waiter = asyncio.create_task(stop.wait())
         await asyncio.wait({done, waiter}, return_when=asyncio.FIRST_COMPLETED)
         waiter.cancel()

@@ -73,9 +73,16 @@ class ConsoleChannel:
             choice=choice,
         )
 
+    async def send(self, login: str, reply: Reply) -> None:
+        """A message the bot starts (a reminder): printed here; its buttons answer by number."""
+        if login != self.login:
+            raise ValueError(f"the console is {self.login}'s, not {login}'s")
+        self.last_choices = numbered(reply)
+        render(reply, self.console)
+
     def exchange(self, line: str) -> Reply:
         reply = self.handle(self.message_for(line))
-        if not reply.silent:
+        if numbered(reply):  # like buttons in a chat, earlier ones stay usable until new ones come
             self.last_choices = numbered(reply)
         render(reply, self.console)
         return reply

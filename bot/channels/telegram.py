@@ -80,21 +80,24 @@ class TelegramSettings:
 
 
 def render_html(reply: Reply) -> str:
-    """A reply as Telegram HTML: title bold, lines as a list, the context line in italics."""
-    parts = []
-    if reply.title:
-        parts.append(f"<b>{html.escape(reply.title, quote=False)}</b>")
+    """A reply as Telegram HTML: title bold, lines as a list, the context line in italics. Too long for
+    one message: lines are dropped from the end (shown as "…"), the title and context stay."""
+    head = [f"<b>{_escape(reply.title)}</b>"] if reply.title else []
     if reply.text:
-        parts.append(html.escape(reply.text, quote=False))
-    parts.extend(f"• {html.escape(line, quote=False)}" for line in reply.lines)
+        head.append(_escape(reply.text))
+    lines = [f"• {_escape(line)}" for line in reply.lines]
     context = context_line(reply)
-    if context:
-        parts.append(f"<i>{html.escape(context, quote=False)}</i>")
-    text = "\n".join(parts)
-    while len(text) > MESSAGE_LIMIT and len(parts) > 1:
-        parts.pop(-2 if context else -1)  # drop lines from the end, keep the context line
-        text = "\n".join([*parts[:-1], "…", parts[-1]] if context else [*parts, "…"])
-    return text if len(text) <= MESSAGE_LIMIT else html.escape(truncate(reply.plain(), MESSAGE_LIMIT - 10))
+    tail = [f"<i>{_escape(context)}</i>"] if context else []
+    kept = len(lines)
+    text = "\n".join([*head, *lines, *tail])
+    while len(text) > MESSAGE_LIMIT and kept:
+        kept -= 1
+        text = "\n".join([*head, *lines[:kept], "…", *tail])
+    return text if len(text) <= MESSAGE_LIMIT else _escape(truncate(reply.plain(), MESSAGE_LIMIT - 10))
+
+
+def _escape(text: str) -> str:
+    return html.escape(text, quote=False)
 
 
 def command_text(command: str, args: list[str]) -> str | None:
@@ -313,7 +316,7 @@ class TelegramChannel:
         note = t(reply.lang, "chat.choice_made", who=user.full_name, label=label)
         try:
             await query.edit_message_text(
-                f"{message.text_html}\n\n<i>✓ {html.escape(note, quote=False)}</i>",
+                f"{message.text_html}\n\n<i>✓ {_escape(note)}</i>",
                 parse_mode=ParseMode.HTML,
             )
         except TelegramError as exc:

@@ -50,6 +50,7 @@ def main_options(
     logging.getLogger("aioimaplib").setLevel(logging.INFO)
     # Its INFO lines carry request URLs, and Telegram's URLs carry the bot token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # "Adding job tentatively" is not news
     ctx.obj = CliState(db=db, data_dir=data_dir, now=now)
     ctx.call_on_close(ctx.obj.close)
 

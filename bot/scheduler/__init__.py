@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
@@ -32,7 +32,11 @@ class Scheduler:
                 log.exception("scheduled %s failed; it runs again at the next tick", name)
 
         self._scheduler.add_job(
-            run, IntervalTrigger(seconds=self.interval.total_seconds()), id=name, name=name
+            run,
+            IntervalTrigger(seconds=self.interval.total_seconds()),
+            id=name,
+            name=name,
+            next_run_time=datetime.now(UTC),  # at once: what fell due while the bot was down goes out now
         )
 
     def start(self) -> None:

@@ -235,3 +235,30 @@ async def test_done_and_snooze_from_telegram_and_email_when_the_chat_fails(sqlit
             assert await sender.tick(friday) == 1
             assert len(mailer.sent) == 1
             assert mailer.sent[0]["To"] == "anna@ourco.example"
+
+
+async def test_the_user_at_the_terminal_gets_reminders_there_and_answers_by_number(sqlite_app: App) -> None:
+    import io
+
+    from rich.console import Console
+
+    from bot.channels.console import ConsoleChannel
+    from bot.engine import Engine
+
+    app = sqlite_app
+    seed(app, ("anna", "Europe/Berlin"))
+    Conversation(app, "anna").send("remind me tomorrow at 9 to call Max")
+    due = reminder_of(app, "anna").due_at
+    out = io.StringIO()
+    terminal = ConsoleChannel(
+        "anna", Engine(app).handle, lambda: due, console=Console(file=out, width=120, highlight=False)
+    )
+    mailer = FakeMailer()
+    delivery = Delivery(app, {"console": terminal.send}, mailer, console_login="anna")
+    assert await ReminderSender(app, delivery, worker="t").tick(due) == 1
+    assert "Reminder\ncall Max\n" in out.getvalue()
+    assert "2) In 1 hour" in out.getvalue()
+    assert mailer.sent == []
+    terminal.exchange("2")
+    assert "Snoozed: call Max" in out.getvalue()
+    assert reminder_of(app, "anna").due_at == due + timedelta(hours=1)

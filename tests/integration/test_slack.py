@@ -48,6 +48,7 @@ class Env:
     slack: FakeSlack
     url: str
     metrics: Metrics
+    channel: SlackChannel
 
     async def send(self, body: str, **kw: Any) -> tuple[int, str]:
         return await deliver(f"{self.url}/slack/events", body, SECRET, **kw)
@@ -92,8 +93,8 @@ async def running(app: App, slack: FakeSlack, *, app_token: str | None = None) -
         app,
         lambda gateway: SlackChannel(settings, gateway),
         lambda channel: {"slack": channel.handle_http if channel.serves_http else None},
-    ) as (_, url, metrics):
-        yield Env(app, slack, url, metrics)
+    ) as (channel, url, metrics):
+        yield Env(app, slack, url, metrics, channel)
 
 
 @pytest.fixture
@@ -355,3 +356,33 @@ async def test_socket_mode_receives_events_without_a_public_url(sqlite_app: App)
             assert post["text"].startswith("Call logged: Max Mustermann, ACME GmbH")
             assert count(sqlite_app, ThirdParty) == 3
             assert count(sqlite_app, Activity) == 1
+
+
+async def test_a_reminder_in_the_slack_dm_is_done_with_its_button(env: Env) -> None:
+    from bot.channels.mailer import FakeMailer
+    from bot.crm.models import Percent, Reminder, ReminderStatus, User
+    from bot.delivery import Delivery
+    from bot.scheduler.reminders import ReminderSender
+
+    await env.send(event_body(dm_event("remind me tomorrow at 9 to send the offer to ACME")))
+    await env.next_post(1)  # Anna is now linked by her profile email
+    with env.app.uow() as uow:
+        reminder = uow.session.scalars(select(Reminder)).one()
+        owner = uow.session.get(User, reminder.user_id)
+        assert owner is not None
+        owner.preferred_channel = "slack"
+        due = reminder.due_at
+        uow.commit()
+    delivery = Delivery(env.app, {"slack": env.channel.send}, FakeMailer())
+    assert await ReminderSender(env.app, delivery, worker="t").tick(due) == 1
+    reminder_post = await env.next_post(2)
+    assert reminder_post["channel"] == "U1"  # her DM
+    assert reminder_post["text"].startswith("Reminder\nsend the offer to ACME")
+    await press(env, reminder_post, "Done")
+    done = await env.next_post(3)
+    assert done["text"].startswith("Done: send the offer to ACME")
+    with env.app.uow(read_only=True) as uow:
+        reminder = uow.session.scalars(select(Reminder)).one()
+        assert reminder.status == ReminderStatus.SENT
+        assert reminder.activity is not None
+        assert reminder.activity.percent == Percent.DONE

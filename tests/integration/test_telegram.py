@@ -16,7 +16,7 @@ pytest.importorskip("telegram", reason="python-telegram-bot is not installed (pi
 from bot.bootstrap import App
 from bot.channels.telegram import SECRET_HEADER, TelegramChannel, TelegramSettings
 from bot.crm import linking, users
-from bot.crm.models import Activity, ChannelIdentity, Contact
+from bot.crm.models import Activity, ChannelIdentity, Contact, Reminder
 from tests.conftest import NOW
 from tests.support.chat_http import serving
 from tests.support.factories import company, person, user
@@ -241,3 +241,24 @@ async def test_webhook_needs_the_secret_token(sqlite_app: App) -> None:
             assert len(tg.sent) == 1
             assert not tg.called("getUpdates")
             assert 'crmbot_messages_total{channel="telegram",intent="log_call"} 1.0' in metrics
+
+
+async def test_remind_and_undo_commands(env: Env) -> None:
+    env.say("/remind tomorrow at 10 to send the offer")
+    set_ = await env.reply(1)
+    assert set_["text"].startswith("Reminder set: tomorrow 10:00 — send the offer")
+    with env.app.uow(read_only=True) as uow:
+        assert uow.session.scalars(select(Reminder)).one().message == "send the offer"
+    env.say("/undo")
+    undone = await env.reply(2)
+    assert undone["text"].startswith("Undone: ")
+    assert count(env.app, Reminder) == 0
+
+
+async def test_a_flood_limit_is_waited_out_and_the_reply_still_arrives(env: Env) -> None:
+    env.tg.rate_limit("sendMessage", times=1, retry_after=1)
+    env.say("/last ACME")
+    answer = await env.reply(1)
+    assert answer["text"] == "No contact with ACME GmbH is logged yet."
+    attempts = [name for name, _ in env.tg.calls if name == "sendMessage"]
+    assert len(attempts) == 2  # the 429, then the retry after retry_after
