@@ -30,6 +30,7 @@ from bot.crm.models.document import Document
 from bot.crm.models.email import EmailMessage, EmailStatus, ImapState
 from bot.crm.models.gdpr import Consent, ConsentPurpose, NeverLog, Unsubscribe
 from bot.crm.models.project import OpportunityStatus, Project, ProjectStatus, Task
+from bot.crm.models.schedule import DigestRun, OutboxMail, SendStatus
 from bot.crm.models.tag import ContactTag, ProjectTag, Tag, TagType, ThirdPartyTag
 from bot.crm.models.thirdparty import (
     CustomerType,
@@ -70,6 +71,7 @@ __all__ = [
     "ContractStatus",
     "CustomFieldDefinition",
     "CustomerType",
+    "DigestRun",
     "Document",
     "EmailMessage",
     "EmailStatus",
@@ -85,6 +87,7 @@ __all__ = [
     "OpportunityStatus",
     "Order",
     "OrderStatus",
+    "OutboxMail",
     "Payment",
     "PaymentAllocation",
     "PendingQuestion",
@@ -100,6 +103,7 @@ __all__ = [
     "Reminder",
     "ReminderStatus",
     "SalesRep",
+    "SendStatus",
     "Tag",
     "TagType",
     "Task",

@@ -5,7 +5,17 @@ from __future__ import annotations
 from datetime import datetime
 from enum import IntEnum, StrEnum
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bot.crm.models.base import Base, ExternalRefMixin, IdMixin, TimestampMixin
@@ -133,6 +143,15 @@ class Reminder(IdMixin, TimestampMixin, Base):
     __table_args__ = (
         CheckConstraint("status IN ('pending', 'sending', 'sent', 'failed', 'cancelled')", name="status"),
         Index("ix_reminders_status_due", "status", "due_at"),
+        # One meeting reminder per user and meeting: several schedulers may create it at once.
+        Index(
+            "uq_reminders_meeting",
+            "user_id",
+            "activity_id",
+            unique=True,
+            sqlite_where=text("kind = 'meeting'"),
+            postgresql_where=text("kind = 'meeting'"),
+        ),
     )
 
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
@@ -151,5 +170,7 @@ class Reminder(IdMixin, TimestampMixin, Base):
     sent_at: Mapped[datetime | None]
     sent_late: Mapped[bool] = mapped_column(Boolean, default=False)
     snooze_count: Mapped[int] = mapped_column(Integer, default=0)
+    # Message-ID of the reminder mail, so a reply ("done", "tomorrow") finds the reminder.
+    mail_message_id: Mapped[str | None] = mapped_column(String(998), index=True)
 
     activity: Mapped[Activity | None] = relationship(lazy="joined")

@@ -22,12 +22,15 @@ class User(IdMixin, TimestampMixin, Base):
     language: Mapped[str] = mapped_column(String(8), default="en")
     digest_time: Mapped[time] = mapped_column(Time, default=time(8, 0))
     digest_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    digest_days: Mapped[str] = mapped_column(String(7), default="12345")  # ISO weekdays: 1 Monday … 7 Sunday
     preferred_channel: Mapped[str] = mapped_column(String(16), default="email")
     reminder_lead_minutes: Mapped[int] = mapped_column(Integer, default=15)
     mail_receipts: Mapped[bool] = mapped_column(Boolean, default=False)  # tell me where each BCC was filed
     is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     last_seen_at: Mapped[datetime | None]
+    # sha256 of the secret in the user's calendar feed URL (/ics/<token>.ics); the token itself is not kept.
+    ics_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
 
     emails: Mapped[list[UserEmail]] = relationship(
         back_populates="user", cascade="all, delete-orphan", order_by="UserEmail.position"
