@@ -27,9 +27,10 @@ class SendStatus(StrEnum):
     SENT = "sent"
     PENDING = "pending"  # waiting for a retry
     FAILED = "failed"  # gave up
+    CANCELLED = "cancelled"  # withdrawn before it went out
 
 
-_STATUSES = "status IN ('pending', 'sending', 'sent', 'failed')"
+_STATUSES = "status IN ('pending', 'sending', 'sent', 'failed', 'cancelled')"
 
 
 class DigestRun(IdMixin, TimestampMixin, Base):

@@ -29,8 +29,8 @@ class User(IdMixin, TimestampMixin, Base):
     is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     last_seen_at: Mapped[datetime | None]
-    # sha256 of the secret in the user's calendar feed URL (/ics/<token>.ics); the token itself is not kept.
-    ics_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # The secret in the user's calendar feed URL (/ics/<token>.ics); `crmbot user ics-token --rotate` replaces it.
+    ics_token: Mapped[str | None] = mapped_column(String(64), unique=True)
 
     emails: Mapped[list[UserEmail]] = relationship(
         back_populates="user", cascade="all, delete-orphan", order_by="UserEmail.position"
