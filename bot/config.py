@@ -12,6 +12,7 @@ import tomllib
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict
@@ -117,8 +118,16 @@ class Settings(BaseSettings):
     mail_loop_limit: int = 20  # mails from one sender to the same recipients in the window before holding
     mail_loop_window_minutes: int = 120
 
+    # Daily digest (per-user time, days and on/off live on the user: `crmbot user set`).
+    digest_stale_customer_days: int = 30  # a customer with no contact for this long is listed as stale
+    digest_stale_prospect_days: int = 14
+    digest_catch_up_hours: int = 12  # a digest missed while the bot was down still goes out this long after
+
     # HTTP (one ASGI app): Slack events, Telegram webhook, health, metrics; "off" to disable.
     http_listen: str = "127.0.0.1:8080"
+    # Where people and services reach the HTTP app from outside (a TLS reverse proxy in front of
+    # http_listen), e.g. https://crm.example.com: calendar feed URLs are <public_url>/ics/<token>.ics.
+    public_url: str | None = None
     # Slack: the channel starts when the bot token is set. With an app-level token it uses Socket Mode
     # (no public URL needed); otherwise Slack sends events to <public URL>/slack/events.
     slack_bot_token: SecretStr | None = None
@@ -187,8 +196,36 @@ class Settings(BaseSettings):
         return _listen_address("CRMBOT_SMTP_LISTEN", self.smtp_listen)
 
     @property
+    def outbound_from(self) -> str | None:
+        """The bot's own address on the mail it sends: CRMBOT_OUTBOUND_SMTP_FROM, else the first of
+        CRMBOT_MAIL_ADDRESSES."""
+        return self.outbound_smtp_from or (self.mail_addresses[0] if self.mail_addresses else None)
+
+    @property
     def http_address(self) -> tuple[str, int] | None:
         return _listen_address("CRMBOT_HTTP_LISTEN", self.http_listen)
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        value = value.strip().rstrip("/")
+        parts = urlsplit(value)
+        if parts.scheme.lower() not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+            raise ValueError("needs to be an https:// (or http://) address, e.g. https://crm.example.com")
+        return value
+
+    @property
+    def public_base_url(self) -> str:
+        """The HTTP app's address in links: CRMBOT_PUBLIC_URL, else http://<CRMBOT_HTTP_LISTEN> (its
+        default address when that is off)."""
+        if self.public_url:
+            return self.public_url
+        host, port = self.http_address or ("127.0.0.1", 8080)
+        if host in ("", "0.0.0.0", "::"):
+            host = "localhost"  # listening on every interface: no one address to name
+        return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
     @property
     def slack_enabled(self) -> bool:

@@ -70,18 +70,34 @@ class Delivery:
         self, user_id: int, reply: Reply, *, subject: str, channel: str | None = None, html: str | None = None
     ) -> str:
         """Send *reply* to the user; returns the channel that took it, raises DeliveryFailed."""
+        used, _ = await self.deliver(user_id, reply, subject=subject, channel=channel, html=html)
+        return used
+
+    async def deliver(
+        self,
+        user_id: int,
+        reply: Reply,
+        *,
+        subject: str,
+        channel: str | None = None,
+        text: str | None = None,
+        html: str | None = None,
+    ) -> tuple[str, str | None]:
+        """Send *reply* to the user: (the channel that took it, the mail's Message-ID when it went by email,
+        so a reply to it can be matched). *text* replaces the reply's plain text in the mail. Raises
+        DeliveryFailed when no channel took it."""
         targets = await asyncio.to_thread(self.targets, user_id, channel)
         problems = []
         for target in targets:
             try:
                 if target.channel == "email":
                     assert self.mailer is not None
-                    await self.mailer.send(
-                        OutboundMail(to=(target.address,), subject=subject, text=reply.plain(), html=html)
+                    mail = OutboundMail(
+                        to=(target.address,), subject=subject, text=text or reply.plain(), html=html
                     )
-                else:
-                    await self.chats[target.channel](target.address, reply)
-                return target.channel
+                    return "email", await self.mailer.send(mail)
+                await self.chats[target.channel](target.address, reply)
+                return target.channel, None
             except Exception as exc:
                 log.warning("delivery to user %s by %s failed: %s", user_id, target.channel, exc)
                 problems.append(f"{target.channel}: {exc}")

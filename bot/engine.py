@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import replace
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy import select
@@ -22,11 +23,12 @@ from bot.crm import linking, questions, users
 from bot.crm.audit import Actor, act_as
 from bot.crm.errors import AmbiguousMatch, CrmOutcome, NeedsChoice, Option
 from bot.crm.gazetteer import DatabaseGazetteer
+from bot.crm.mail.archive import MailProcessor
 from bot.crm.matching import Matcher
 from bot.crm.models import ChannelIdentity, ProcessedMessage, User
 from bot.crm.rights import visible_thirdparty_ids
 from bot.handlers import HandlerContext, handler_for, outcomes
-from bot.handlers.reminders import is_reminder_action, reminder_action
+from bot.handlers.items import item_handler
 from bot.i18n import t
 from bot.messages import Choice, InboundMessage, Reply, Sender
 from bot.parsers import parse, warm_up
@@ -136,6 +138,13 @@ class Engine:
         if warm:
             warm_up()
 
+    @cached_property
+    def mail_processor(self) -> MailProcessor:
+        """Files mail picked in chat through the same code as the mail room."""
+        from bot.mailroom import mail_settings
+
+        return MailProcessor(mail_settings(self.app.settings), self.app.documents, self.app.fuzzy)
+
     def handle(self, msg: InboundMessage) -> Reply:
         """Answer one message. Never raises: failures become an apology and a log line with ids."""
         lang = "en"
@@ -232,14 +241,17 @@ class Engine:
             now=msg.received_at,
             matcher=Matcher(session, self.app.fuzzy, visible=visible),
             message=msg,
+            mail=self.mail_processor,
+            mail_from=self.app.settings.outbound_from,
         )
 
     def _dispatch(self, session: Session, user: User, msg: InboundMessage) -> Reply:
         ctx = self._context(session, user, msg)
-        if is_reminder_action(msg.choice):  # Done / Snooze on a reminder: open questions stay open
+        pressed = item_handler(msg.choice)
+        if pressed is not None:  # Done / Snooze on a reminder or a digest item: open questions stay open
             assert msg.choice is not None
             with session.begin_nested():
-                reply = reminder_action(msg.choice, ctx)
+                reply = pressed(msg.choice, ctx)
             return replace(
                 _with_data(reply, result_data(Intent("remind"), reply)), lang=ctx.lang, tz=user.timezone
             )

@@ -43,6 +43,23 @@ class Choice:
 
 
 @dataclass(frozen=True, slots=True)
+class ReplyItem:
+    """One entry of a section, with its own buttons (Done, Snooze …); *number* is how a person refers to it
+    ("done 2" in a reply mail, the console)."""
+
+    text: str
+    number: int | None = None
+    actions: tuple[Choice, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ReplySection:
+    title: str
+    items: tuple[ReplyItem, ...] = ()
+    more: str | None = None  # "… and 4 more"
+
+
+@dataclass(frozen=True, slots=True)
 class Attachment:
     filename: str
     mime_type: str
@@ -54,6 +71,7 @@ class Reply:
     text: str
     title: str | None = None
     lines: tuple[str, ...] = ()
+    sections: tuple[ReplySection, ...] = ()  # a digest: titled lists whose items carry their own buttons
     context: str | None = None
     choices: tuple[Choice, ...] = ()
     actions: tuple[Choice, ...] = ()  # buttons under the reply: Undo, Done, Snooze ...
@@ -67,10 +85,40 @@ class Reply:
         """The whole reply as plain text (fallback for platforms without structure, logs, tests)."""
         parts = [p for p in (self.title, self.text) if p]
         parts.extend(self.lines)
+        for section in self.sections:
+            if parts:
+                parts.append("")
+            parts.append(section.title)
+            parts.extend(item_line(item) for item in section.items)
+            if section.more:
+                parts.append(section.more)
         if self.context:
             parts.append(self.context)
         parts.extend(f"{i}) {c.label}" for i, c in enumerate(self.choices, start=1))
         return "\n".join(parts)
+
+
+def item_line(item: ReplyItem) -> str:
+    return f"{item.number}. {item.text}" if item.number is not None else f"• {item.text}"
+
+
+def item_action_rows(reply: Reply) -> list[tuple[Choice, ...]]:
+    """The buttons of the reply's section items, one row per item, labelled with its number ("Done #2")."""
+    return [
+        tuple(
+            Choice(
+                f"{action.label} #{item.number}" if item.number is not None else action.label, action.value
+            )
+            for action in item.actions
+        )
+        for section in reply.sections
+        for item in section.items
+        if item.actions
+    ]
+
+
+def item_actions(reply: Reply) -> tuple[Choice, ...]:
+    return tuple(choice for row in item_action_rows(reply) for choice in row)
 
 
 @dataclass(frozen=True, slots=True)

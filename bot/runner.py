@@ -14,7 +14,7 @@ import contextlib
 import logging
 import os
 import signal
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from typing import TYPE_CHECKING, Any
 
 from pydantic import SecretStr
@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from bot.channels.slack import SlackChannel
     from bot.channels.smtp_inbound import SmtpServer
     from bot.channels.telegram import TelegramChannel
+    from bot.delivery import Delivery
     from bot.mailroom import MailRoom
     from bot.scheduler import Scheduler
 
@@ -221,18 +222,14 @@ def chat_gateway(app: App, engine: Engine, metrics: Metrics) -> ChatGateway:
     return ChatGateway(engine.handle, engine.language_of, metrics, app.clock.now)
 
 
-def start_scheduler(
+def delivery_for(
     app: App,
     mailer: Mailer | None,
     slack: SlackChannel | None,
     telegram: TelegramChannel | None,
-    terminal: ConsoleChannel | None,
-) -> Scheduler:
-    """The scheduled ticks (reminders), delivering on the user's channel with email as the fallback; the
-    user chatting in this terminal gets theirs here."""
+    terminal: ConsoleChannel | None = None,
+) -> Delivery:
     from bot.delivery import ChatSend, Delivery
-    from bot.scheduler import Scheduler
-    from bot.scheduler.reminders import ReminderSender
 
     chats: dict[str, ChatSend] = {}
     if slack is not None:
@@ -241,9 +238,43 @@ def start_scheduler(
         chats["telegram"] = telegram.send
     if terminal is not None:
         chats["console"] = terminal.send
-    delivery = Delivery(app, chats, mailer, console_login=terminal.login if terminal else None)
+    return Delivery(app, chats, mailer, console_login=terminal.login if terminal else None)
+
+
+@contextlib.asynccontextmanager
+async def outbound_delivery(app: App) -> AsyncIterator[Delivery]:
+    """Delivery for a one-off command (``crmbot digest --send``): the configured chat channels only send
+    (no polling, no webhook), email as the fallback."""
+    engine = Engine(app, warm=False)
+    slack, telegram = chat_channels(app, chat_gateway(app, engine, Metrics()))
+    if telegram is not None:
+        await telegram.app.initialize()
+    try:
+        yield delivery_for(app, build_mailer(app), slack, telegram)
+    finally:
+        if telegram is not None:
+            await telegram.app.shutdown()
+
+
+def start_scheduler(
+    app: App,
+    mailer: Mailer | None,
+    slack: SlackChannel | None,
+    telegram: TelegramChannel | None,
+    terminal: ConsoleChannel | None,
+) -> Scheduler:
+    """The scheduled ticks (reminders, digests), delivering on the user's channel with email as the
+    fallback; the user chatting in this terminal gets theirs here."""
+    from bot.scheduler import Scheduler
+    from bot.scheduler.digest import DigestSender
+    from bot.scheduler.outbox import OutboxSender
+    from bot.scheduler.reminders import ReminderSender
+
+    delivery = delivery_for(app, mailer, slack, telegram, terminal)
     scheduler = Scheduler()
     scheduler.every_tick("reminders", ReminderSender(app, delivery).tick)
+    scheduler.every_tick("digests", DigestSender(app, delivery).tick)
+    scheduler.every_tick("outbox", OutboxSender(app, mailer).tick)  # without a mailer: waits, warns
     scheduler.start()
     return scheduler
 
@@ -251,17 +282,37 @@ def start_scheduler(
 async def start_http(
     app: App, metrics: Metrics, slack: SlackChannel | None, telegram: TelegramChannel | None
 ) -> HttpServer | None:
+    from sqlalchemy.exc import DBAPIError
+
     from bot.channels.http import HttpServer, build_app
+    from bot.channels.ics import FeedUnavailable, calendar_route
+    from bot.crm import calendar_feed
+    from storage import DatabaseUnavailable
 
     address = app.settings.http_address
     if address is None:
         return None
+    host = calendar_feed.uid_host(app.settings.mail_addresses)
+
+    def calendar(token: str) -> bytes | None:
+        """The feed behind a token (None: no such feed), read in one read-only unit of work."""
+        try:
+            with app.uow(read_only=True) as uow:
+                user = calendar_feed.user_for_token(uow.session, token)
+                if user is None:
+                    return None
+                return calendar_feed.feed(uow.session, user, now=app.clock.now(), host=host)
+        except (DBAPIError, DatabaseUnavailable) as exc:
+            # not chained: the error's text may quote the statement's parameters, i.e. the token
+            raise FeedUnavailable(type(exc).__name__) from None
+
     asgi = build_app(
         lambda: database_ok(app),
         metrics,
         slack=slack.handle_http if slack is not None and slack.serves_http else None,
         telegram=telegram.handle_webhook if telegram is not None and telegram.uses_webhook else None,
         channels=[name for name, on in (("slack", slack), ("telegram", telegram)) if on is not None],
+        extra_routes=[calendar_route(calendar)],
     )
     http = HttpServer(asgi, *address)
     try:
@@ -270,7 +321,7 @@ async def start_http(
         advice = f"{exc} (set CRMBOT_HTTP_LISTEN to another host:port, or off)"
         if (slack is not None and slack.serves_http) or (telegram is not None and telegram.uses_webhook):
             raise RunError(advice) from None
-        log.warning("%s; running without /healthz and /metrics", advice)
+        log.warning("%s; running without /healthz, /metrics and the calendar feeds", advice)
         return None
     return http
 

@@ -13,7 +13,7 @@ from datetime import datetime
 from rich.console import Console
 from rich.markup import escape
 
-from bot.messages import Choice, InboundMessage, Reply, Sender
+from bot.messages import Choice, InboundMessage, Reply, Sender, item_actions, item_line
 
 CHANNEL = "console"
 QUIT_WORDS = frozenset({"quit", "exit", "bye", "tschüss", "ende", ":q"})
@@ -29,6 +29,13 @@ def render(reply: Reply, console: Console) -> None:
         console.print(escape(reply.text))
     for line in reply.lines:
         console.print(f"  {escape(line)}")
+    for index, section in enumerate(reply.sections):
+        gap = "\n" if index or reply.title or reply.text or reply.lines else ""
+        console.print(f"{gap}[bold]{escape(section.title)}[/bold]")
+        for item in section.items:
+            console.print(f"  {escape(item_line(item))}")
+        if section.more:
+            console.print(f"  [dim]{escape(section.more)}[/dim]")
     if reply.context:
         console.print(f"[dim]{escape(reply.context)}[/dim]")
     for number, choice in enumerate(numbered(reply), start=1):
@@ -36,7 +43,7 @@ def render(reply: Reply, console: Console) -> None:
 
 
 def numbered(reply: Reply) -> tuple[Choice, ...]:
-    return reply.choices + reply.actions
+    return reply.choices + reply.actions + item_actions(reply)
 
 
 class ConsoleChannel:

@@ -1,13 +1,16 @@
 """Outbound mail: OutboundMail -> SMTP (aiosmtplib), with retry and backoff and correct threading headers.
 
-Every mail the bot sends carries ``Auto-Submitted: auto-generated`` so that other systems (and our own
-intake) never answer it automatically — no mail loops.
+Every mail the bot writes itself carries ``Auto-Submitted: auto-generated`` so that other systems (and our
+own intake) never answer it automatically — no mail loops. ``send_message`` sends a complete message as it
+is (the outbox: a calendar invitation from a user to a contact, person-to-person mail) with the envelope
+sender and recipients given.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
@@ -23,6 +26,11 @@ log = logging.getLogger(__name__)
 class Mailer(Protocol):
     async def send(self, mail: OutboundMail) -> str:
         """Send *mail*; returns its Message-ID. Raises MailerError when it could not be delivered."""
+        ...
+
+    async def send_message(self, message: EmailMessage, *, sender: str, recipients: Sequence[str]) -> str:
+        """Send a complete message as it is (the outbox: calendar invitations from a user) with this
+        envelope, one attempt; returns its Message-ID. Raises MailerError when it was not accepted."""
         ...
 
 
@@ -69,21 +77,37 @@ class SmtpMailer:
     timeout: float = 30.0
     backoff: tuple[float, ...] = (1.0, 5.0, 30.0)
 
+    async def _submit(
+        self, message: EmailMessage, sender: str | None = None, recipients: Sequence[str] | None = None
+    ) -> None:
+        """One SMTP transaction; the envelope from the headers unless given."""
+        await aiosmtplib.send(
+            message,
+            sender=sender,
+            recipients=list(recipients) if recipients is not None else None,
+            hostname=self.host,
+            port=self.port,
+            username=self.user,
+            password=self.password,
+            use_tls=self.security == "ssl",
+            start_tls=self.security == "starttls",
+            timeout=self.timeout,
+        )
+
+    async def send_message(self, message: EmailMessage, *, sender: str, recipients: Sequence[str]) -> str:
+        try:
+            await self._submit(message, sender, recipients)
+        except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
+            log.warning("sending mail %s failed: %s", message["Message-ID"], type(exc).__name__)
+            raise MailerError(f"could not send mail to {', '.join(recipients)}: {exc}") from exc
+        return str(message["Message-ID"])
+
     async def send(self, mail: OutboundMail) -> str:
         message = build_message(mail, self.sender)
         attempts = len(self.backoff) + 1
         for attempt in range(1, attempts + 1):
             try:
-                await aiosmtplib.send(
-                    message,
-                    hostname=self.host,
-                    port=self.port,
-                    username=self.user,
-                    password=self.password,
-                    use_tls=self.security == "ssl",
-                    start_tls=self.security == "starttls",
-                    timeout=self.timeout,
-                )
+                await self._submit(message)
                 return str(message["Message-ID"])
             except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
                 permanent = isinstance(exc, aiosmtplib.SMTPResponseException) and 500 <= exc.code < 600
@@ -106,7 +130,15 @@ class FakeMailer:
 
     sender: str = "crm@localhost"
     sent: list[EmailMessage] = field(default_factory=list)
+    envelopes: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)  # of send_message
     fail: bool = False
+
+    async def send_message(self, message: EmailMessage, *, sender: str, recipients: Sequence[str]) -> str:
+        if self.fail:
+            raise MailerError("fake mailer set to fail")
+        self.sent.append(message)
+        self.envelopes.append((sender, tuple(recipients)))
+        return str(message["Message-ID"])
 
     async def send(self, mail: OutboundMail) -> str:
         if self.fail:

@@ -206,6 +206,7 @@ class SlackChannel:
         app.event("app_mention")(self._on_mention)
         app.command("/crm")(self._on_command)
         app.action({"type": "block_actions", "action_id": _ACTION_ID})(self._on_button)
+        app.action({"type": "block_actions", "action_id": _ITEM_ACTION_ID})(self._on_item_button)
         app.shortcut(SHORTCUT_ID)(self._on_shortcut)
         app.view(MODAL_ID)(self._on_modal)
 
@@ -308,6 +309,29 @@ class SlackChannel:
             log.warning("slack chat.update failed: %s", exc.response.get("error"))
         await self._post(channel, reply, thread=thread)
 
+    async def _on_item_button(self, ack: Callable[..., Awaitable[None]], body: dict[str, Any]) -> None:
+        """A button or overflow choice on one item of a digest: the digest stays as it is (the other items
+        are still to do); the answer comes as a new message."""
+        await ack()
+        action = body["actions"][0]
+        option = action.get("selected_option") or {}
+        value = option.get("value") or action.get("value")
+        label = ((option or action).get("text") or {}).get("text") or ""
+        user_id = body["user"]["id"]
+        channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id", "")
+        thread = (body.get("message") or {}).get("thread_ts")
+        msg = await self._message(
+            user_id=user_id,
+            message_id=f"action:{action.get('action_ts') or body.get('trigger_id')}:{user_id}",
+            text=label,
+            choice=value,
+            conversation=_conversation(channel, thread),
+            raw=body,
+        )
+        reply = await self.gateway.handle(msg)
+        if not reply.silent:
+            await self._post(channel, reply, thread=thread)
+
     async def _on_shortcut(
         self, ack: Callable[..., Awaitable[None]], shortcut: dict[str, Any], client: AsyncWebClient
     ) -> None:
@@ -364,6 +388,7 @@ class SlackChannel:
 
 
 _ACTION_ID = re.compile(rf"^{slack_blocks.ACTION_PREFIX}\d+$")
+_ITEM_ACTION_ID = re.compile(rf"^{slack_blocks.ITEM_ACTION_PREFIX}\d+$")
 
 
 def _conversation(channel: str, thread: str | None) -> str:

@@ -12,7 +12,7 @@ import re
 from typing import Any
 
 from bot.channels.chat import buttons, context_line, truncate
-from bot.messages import Reply
+from bot.messages import Reply, ReplySection, item_line
 
 ACTION_PREFIX = "crm:"
 SECTION_LIMIT = 3000
@@ -75,6 +75,8 @@ def blocks(reply: Reply, *, with_buttons: bool = True, note: str | None = None) 
         out.extend(_sections("\n".join(head)))
     if reply.lines:
         out.extend(_sections("\n".join(f"• {escape(line)}" for line in reply.lines)))
+    for section in reply.sections:
+        out.extend(_section_blocks(section))
     context = context_line(reply)
     if context:
         element = {"type": "mrkdwn", "text": truncate(escape(context), 3000)}
@@ -99,6 +101,51 @@ def blocks(reply: Reply, *, with_buttons: bool = True, note: str | None = None) 
     if note:
         out.append({"type": "context", "elements": [{"type": "mrkdwn", "text": note}]})
     return out[:MAX_BLOCKS]
+
+
+ITEM_ACTION_PREFIX = "crm:item:"
+
+
+def _section_blocks(section: ReplySection) -> list[dict[str, Any]]:
+    """A titled list; an item with buttons gets its own block with them as an accessory (one button, or
+    an overflow menu for two to five), the others are listed together."""
+    out: list[dict[str, Any]] = []
+    plain = [f"*{escape(section.title)}*"]
+    for item in section.items:
+        if not item.actions:
+            plain.append(escape(item_line(item)))
+            continue
+        if plain:
+            out.extend(_sections("\n".join(plain)))
+            plain = []
+        block: dict[str, Any] = {
+            "type": "section",
+            "text": {"type": "mrkdwn", "text": truncate(escape(item_line(item)), SECTION_LIMIT)},
+        }
+        action_id = f"{ITEM_ACTION_PREFIX}{item.number or 0}"
+        if len(item.actions) == 1:
+            action = item.actions[0]
+            block["accessory"] = {
+                "type": "button",
+                "action_id": action_id,
+                "text": {"type": "plain_text", "text": truncate(action.label, 75), "emoji": False},
+                "value": action.value[:2000],
+            }
+        else:
+            block["accessory"] = {
+                "type": "overflow",
+                "action_id": action_id,
+                "options": [
+                    {"text": {"type": "plain_text", "text": truncate(a.label, 75)}, "value": a.value[:150]}
+                    for a in item.actions[:5]
+                ],
+            }
+        out.append(block)
+    if section.more:
+        plain.append(f"_{escape(section.more)}_")
+    if plain:
+        out.extend(_sections("\n".join(plain)))
+    return out
 
 
 def without_actions(original: list[dict[str, Any]], note: str) -> list[dict[str, Any]]:

@@ -46,13 +46,14 @@ from telegram.ext import (
 
 from bot.channels.chat import ChatGateway, buttons, context_line, truncate
 from bot.i18n import t
-from bot.messages import Choice, InboundMessage, Reply, Sender
+from bot.messages import Choice, InboundMessage, Reply, Sender, item_action_rows, item_actions, item_line
 
 log = logging.getLogger(__name__)
 
 CHANNEL = "telegram"
 MESSAGE_LIMIT = 4096
 CALLBACK_LIMIT = 64  # bytes of callback_data Telegram accepts
+ITEM_MARK = "i:"  # callback data of a button on one item of a list (a digest's Done, Snooze)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
 # Command -> the words the engine understands (English and German command names).
@@ -86,6 +87,12 @@ def render_html(reply: Reply) -> str:
     if reply.text:
         head.append(_escape(reply.text))
     lines = [f"• {_escape(line)}" for line in reply.lines]
+    for section in reply.sections:
+        gap = "\n" if head or lines else ""
+        lines.append(f"{gap}<b>{_escape(section.title)}</b>")
+        lines.extend(_escape(item_line(item)) for item in section.items)
+        if section.more:
+            lines.append(f"<i>{_escape(section.more)}</i>")
     context = context_line(reply)
     tail = [f"<i>{_escape(context)}</i>"] if context else []
     kept = len(lines)
@@ -300,6 +307,8 @@ class TelegramChannel:
             return
         await query.answer()
         label = _button_label(query) or value
+        on_item = value.startswith(ITEM_MARK)
+        value = value.removeprefix(ITEM_MARK)
         msg = InboundMessage(
             channel=CHANNEL,
             message_id=f"callback:{query.id}",
@@ -312,6 +321,13 @@ class TelegramChannel:
         )
         reply = await self.gateway.handle(msg)
         if reply.silent:
+            return
+        if on_item:  # only that item's row goes; the rest of the list stays pressable
+            try:
+                await query.edit_message_reply_markup(_without_row(message.reply_markup, query.data))
+            except TelegramError as exc:
+                log.warning("telegram editMessageReplyMarkup failed: %s", exc)
+            await self._send(message, reply)
             return
         note = t(reply.lang, "chat.choice_made", who=user.full_name, label=label)
         try:
@@ -368,21 +384,24 @@ class TelegramChannel:
             self.gateway.metrics.failed(CHANNEL, "send")
             log.error("telegram sendMessage to chat %s failed: %s", to.chat.id, exc)
 
+    def _button(self, choice: Choice) -> InlineKeyboardButton:
+        return InlineKeyboardButton(
+            truncate(choice.label, 60), callback_data=self.values.encode(choice.value)
+        )
+
     def _keyboard(self, reply: Reply) -> InlineKeyboardMarkup | None:
-        """Answers to a question one per row; actions (Undo, Older …) side by side in the last row."""
-        if not buttons(reply):
+        """Answers to a question one per row; the buttons of each numbered item (a digest's Done, Snooze) in
+        a row per item; actions (Undo, Older …) side by side in the last row."""
+        if not buttons(reply) and not item_actions(reply):
             return None
-        rows = [
-            [InlineKeyboardButton(truncate(c.label, 60), callback_data=self.values.encode(c.value))]
-            for c in reply.choices
-        ]
+        rows = [[self._button(c)] for c in reply.choices]
+        # An item's buttons carry ITEM_MARK: pressing one leaves the rest of the digest as it is.
+        rows.extend(
+            [self._button(Choice(a.label, ITEM_MARK + a.value)) for a in row]
+            for row in item_action_rows(reply)
+        )
         if reply.actions:
-            rows.append(
-                [
-                    InlineKeyboardButton(truncate(a.label, 60), callback_data=self.values.encode(a.value))
-                    for a in reply.actions
-                ]
-            )
+            rows.append([self._button(a) for a in reply.actions])
         return InlineKeyboardMarkup(rows)
 
 
@@ -400,6 +419,13 @@ def _button_label(query: CallbackQuery) -> str | None:
             if button.callback_data == query.data:
                 return button.text
     return None
+
+
+def _without_row(markup: InlineKeyboardMarkup | None, data: str) -> InlineKeyboardMarkup | None:
+    if markup is None:
+        return None
+    rows = [row for row in markup.inline_keyboard if all(b.callback_data != data for b in row)]
+    return InlineKeyboardMarkup(rows) if rows else None
 
 
 def _file_url(api_url: str) -> str:

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from bot.cli import chat, data, mail, setup, users
+from bot.cli import calendar, chat, data, mail, schedule, setup, users
 from bot.cli.context import CliState
 
 app = typer.Typer(
@@ -60,6 +60,8 @@ chat.register(app)
 users.register(app)
 data.register(app)
 mail.register(app, data.import_app)
+schedule.register(app)
+calendar.register(app)
 
 
 def main() -> None:

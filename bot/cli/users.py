@@ -1,4 +1,4 @@
-"""Users and rights: ``user add|list|link-code``, ``grant``, ``revoke``, ``salesrep assign``."""
+"""Users and rights: ``user add|list|link-code|ics-token``, ``grant``, ``revoke``, ``salesrep assign``."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from bot.cli.context import console, reported_errors, state
+from bot.cli.context import console, err_console, reported_errors, state
 from bot.crm import users as user_service
 from bot.crm.rights import RIGHTS, effective_rights
 from bot.crm.thirdparties import assign_salesrep
@@ -96,6 +96,39 @@ def user_link_code(
         highlight=False,
     )
     typer.echo(code)
+
+
+@user_app.command("ics-token")
+def user_ics_token(
+    ctx: typer.Context,
+    login: Annotated[str, typer.Argument(help="The user's login.")],
+    rotate: Annotated[
+        bool, typer.Option("--rotate", help="Replace the token: the old URL stops working.")
+    ] = False,
+) -> None:
+    """Print the user's calendar feed URL (the last word printed), creating its secret token on first use."""
+    from bot.crm import calendar_feed
+
+    st = state(ctx)
+    with reported_errors(), st.uow() as uow:
+        user = user_service.require_login(uow.session, login)
+        had = user.ics_token
+        token = calendar_feed.issue_token(uow.session, user, rotate=rotate)
+        uow.commit()
+        settings = st.app().settings
+    rotated = had is not None and token != had
+    console.print(
+        f"{'New calendar feed URL' if rotated else 'Calendar feed URL'} for {login}"
+        f"{' (the old one no longer works)' if rotated else ''}: keep it secret, `--rotate` replaces it. "
+        "Subscribe in Google Calendar: Other calendars → From URL; Outlook: Add calendar → Subscribe from "
+        "web; Apple Calendar: File → New Calendar Subscription."
+    )
+    if settings.public_url is None:
+        err_console.print(
+            "CRMBOT_PUBLIC_URL is not set, so this is the local address of the HTTP app: Google Calendar and "
+            "phones cannot reach it. Set CRMBOT_PUBLIC_URL to its public address, e.g. https://crm.example.com."
+        )
+    typer.echo(calendar_feed.feed_url(settings.public_base_url, token))
 
 
 @salesrep_app.command("assign")

@@ -20,6 +20,7 @@ from bot.crm.models import (
     AuditLog,
     ImapState,
     LinkCode,
+    OutboxMail,
     PendingQuestion,
     ProcessedMessage,
     ThirdParty,
@@ -28,7 +29,8 @@ from bot.crm.models import (
     utcnow,
 )
 
-# Derived or bookkeeping rows whose changes are not CRM changes of their own.
+# Derived or bookkeeping rows whose changes are not CRM changes of their own. Outbox mail belongs to the
+# change that queued it (undo withdraws it through bot.crm.invitations) and holds whole messages.
 _NOT_AUDITED: tuple[type, ...] = (
     AuditLog,
     ImapState,
@@ -37,6 +39,7 @@ _NOT_AUDITED: tuple[type, ...] = (
     ThirdPartyDomain,
     LinkCode,
     PendingQuestion,
+    OutboxMail,
 )
 SESSION_KEY = "crmbot.actor"
 _SKIPPED_COLUMNS = frozenset({"created_at", "updated_at"})

@@ -17,10 +17,12 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot.crm.activities import mark_done
-from bot.crm.models import Percent, Reminder, ReminderStatus
+from bot.clock import zone
+from bot.crm.activities import Source, add_reminder, log_activity, mark_done
+from bot.crm.models import Activity, ActivityType, Percent, Reminder, ReminderStatus, ThirdParty, User
 
 LATE_AFTER = timedelta(minutes=5)  # sent later than this after its time: marked late ("after downtime")
 STALE_CLAIM = timedelta(minutes=10)
@@ -74,7 +76,9 @@ def claim_due(session: Session, *, now: datetime, worker: str, limit: int = 100)
     return claimed
 
 
-def mark_sent(session: Session, reminder_id: int, *, now: datetime, worker: str) -> bool:
+def mark_sent(
+    session: Session, reminder_id: int, *, now: datetime, worker: str, mail_message_id: str | None = None
+) -> bool:
     """Record the delivery; False when the claim was lost meanwhile (given back as stale)."""
     reminder = session.get(Reminder, reminder_id)
     if reminder is None or reminder.status != ReminderStatus.SENDING or reminder.claimed_by != worker[:64]:
@@ -83,6 +87,8 @@ def mark_sent(session: Session, reminder_id: int, *, now: datetime, worker: str)
     reminder.sent_at = now
     reminder.sent_late = now - reminder.due_at > LATE_AFTER
     reminder.attempts += 1
+    if mail_message_id:
+        reminder.mail_message_id = mail_message_id[:998]
     session.flush()
     return True
 
@@ -147,3 +153,129 @@ def upcoming(session: Session, user_id: int, limit: int = 20) -> Sequence[Remind
             .limit(limit)
         )
     )
+
+
+def _open_reminders(session: Session, activity: Activity) -> list[Reminder]:
+    return list(
+        session.scalars(
+            select(Reminder)
+            .where(
+                Reminder.activity_id == activity.id,
+                Reminder.status.in_((ReminderStatus.PENDING, ReminderStatus.SENDING, ReminderStatus.FAILED)),
+            )
+            .order_by(Reminder.id)
+        )
+    )
+
+
+def done_activity(session: Session, activity: Activity, now: datetime) -> None:
+    """A to-do is done (from a digest): marked done, its reminders will not come."""
+    if activity.percent != Percent.DONE:
+        mark_done(session, activity, now)
+    for reminder in _open_reminders(session, activity):
+        reminder.status = ReminderStatus.CANCELLED
+    session.flush()
+
+
+def snooze_activity(session: Session, activity: Activity, user: User, until: datetime) -> None:
+    """A to-do is due later (from a digest): it moves to *until*, and so does its reminder (one is made
+    when it had none left)."""
+    activity.start_at = until
+    pending = [r for r in _open_reminders(session, activity) if r.user_id == user.id and r.kind != "meeting"]
+    if pending:
+        snooze(session, pending[0], until)
+        for extra in pending[1:]:
+            extra.status = ReminderStatus.CANCELLED
+    else:
+        add_reminder(
+            session, user=user, due_at=until, activity=activity, kind="followup", message=activity.label
+        )
+    session.flush()
+
+
+MEETING_HORIZON = timedelta(days=1)  # meetings this far ahead get their reminder row
+
+
+def ensure_meeting_reminders(session: Session, *, now: datetime) -> int:
+    """Give every planned meeting starting within MEETING_HORIZON a reminder for its owner and the users
+    attending, ``reminder_lead_minutes`` before it (0: that user wants none). A meeting that moved moves
+    its pending reminder; a cancelled one cancels it. Safe to run in several processes at once (one
+    meeting reminder per user and meeting is a unique index). Returns how many were created."""
+    meetings = list(
+        session.scalars(
+            select(Activity).where(
+                Activity.type_code == ActivityType.MEETING,
+                Activity.start_at > now,
+                Activity.start_at <= now + MEETING_HORIZON,
+            )
+        ).unique()
+    )
+    if not meetings:
+        return 0
+    existing = {
+        (r.user_id, r.activity_id): r
+        for r in session.scalars(
+            select(Reminder).where(
+                Reminder.kind == "meeting", Reminder.activity_id.in_([m.id for m in meetings])
+            )
+        )
+    }
+    created = 0
+    for meeting in meetings:
+        people = {a.user_id for a in meeting.attendees if a.user_id is not None}
+        if meeting.owner_id is not None:
+            people.add(meeting.owner_id)
+        planned = meeting.percent == Percent.TODO or 0 < meeting.percent < Percent.DONE
+        for user_id in sorted(people):
+            reminder = existing.get((user_id, meeting.id))
+            if reminder is not None:
+                if reminder.status != ReminderStatus.PENDING:
+                    continue
+                if not planned:
+                    reminder.status = ReminderStatus.CANCELLED
+                    continue
+                due = _meeting_due(session, user_id, meeting, now)
+                if due is not None and due != reminder.due_at:
+                    reminder.due_at = due
+                continue
+            due = _meeting_due(session, user_id, meeting, now) if planned else None
+            if due is None:
+                continue
+            try:
+                with session.begin_nested():
+                    session.add(Reminder(user_id=user_id, activity_id=meeting.id, due_at=due, kind="meeting"))
+                created += 1
+            except IntegrityError:  # another process made it a moment ago
+                continue
+    session.flush()
+    return created
+
+
+def _meeting_due(session: Session, user_id: int, meeting: Activity, now: datetime) -> datetime | None:
+    user = session.get(User, user_id)
+    if user is None or not user.is_active or user.reminder_lead_minutes <= 0:
+        return None
+    return max(meeting.start_at - timedelta(minutes=user.reminder_lead_minutes), now)
+
+
+def follow_up_tomorrow(
+    session: Session, user: User, thirdparty: ThirdParty, label: str, *, now: datetime, source: Source
+) -> Activity:
+    """A to-do on *thirdparty* for tomorrow 09:00 in the user's zone, with its reminder ("Remind me
+    tomorrow" on a customer who has gone quiet)."""
+    tz = zone(user.timezone)
+    due = datetime.combine(now.astimezone(tz).date() + timedelta(days=1), time(9, 0), tzinfo=tz)
+    todo = log_activity(
+        session,
+        type_code=ActivityType.NOTE,
+        label=label[:255],
+        body=None,
+        start_at=due,
+        owner=user,
+        thirdparty=thirdparty,
+        contacts=[],
+        percent=Percent.TODO,
+        source=source,
+    )
+    add_reminder(session, user=user, due_at=due, activity=todo, kind="followup", message=label[:255])
+    return todo

@@ -7,7 +7,7 @@ are the entries the undo itself wrote, so undoing twice goes one message further
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -15,8 +15,10 @@ from typing import Any
 from sqlalchemy import Date, DateTime, Numeric, select, update
 from sqlalchemy.orm import Session
 
+from bot.crm import invitations
 from bot.crm.audit import current_actor
-from bot.crm.models import AuditLog, Base
+from bot.crm.invitations import Withdrawn
+from bot.crm.models import Activity, AuditLog, Base
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,6 +26,7 @@ class Undone:
     channel: str
     source_message_id: str
     entries: list[AuditLog]
+    invitations: list[Withdrawn] = field(default_factory=list)  # called off with the meetings undone
 
     @property
     def summaries(self) -> list[str]:
@@ -82,6 +85,7 @@ def undo_message(
             .order_by(AuditLog.id.desc())
         )
     )
+    withdrawn = _withdraw_invitations(session, entries, now)
     models = _models()
     for entry in entries:
         model = models.get(entry.object_type)
@@ -106,4 +110,18 @@ def undo_message(
             .where(AuditLog.channel == actor.channel, AuditLog.source_message_id == actor.source_message_id)
             .values(undone_at=now)
         )
-    return Undone(channel, source_message_id, list(reversed(entries)))
+    return Undone(channel, source_message_id, list(reversed(entries)), withdrawn)
+
+
+def _withdraw_invitations(session: Session, entries: list[AuditLog], now: datetime) -> list[Withdrawn]:
+    """A meeting the message created goes away: its invitation is called off first (never sent if it
+    still waits; a CANCEL follows one that went out)."""
+    withdrawn = []
+    for entry in entries:
+        if entry.action != "create" or entry.object_type != Activity.__tablename__:
+            continue
+        activity = session.get(Activity, entry.object_id)
+        done = invitations.cancel_invitation(session, activity, now=now) if activity is not None else None
+        if done is not None:
+            withdrawn.append(done)
+    return withdrawn

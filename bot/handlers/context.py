@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
+from bot.crm.mail.archive import MailProcessor
 from bot.crm.matching import Matcher
 from bot.crm.models import User
 from bot.i18n import format_when, t
@@ -23,6 +24,8 @@ class HandlerContext:
     now: datetime
     matcher: Matcher
     message: InboundMessage
+    mail: MailProcessor | None = None  # files mail from chat (a digest's unfiled mail)
+    mail_from: str | None = None  # the bot's own address: Sender of the mail it sends for the user
 
     def t(self, key: str, **params: object) -> str:
         return t(self.lang, key, **params)

@@ -2,12 +2,15 @@
 
 Past or present logs are done (calls and meetings percent 100, notes and emails -1); a call or meeting in
 the future is planned (percent 0). A follow-up is a to-do (AC_OTH, percent 0) plus a reminder for the user.
+Asked for ("…, send invite", "Einladung senden"), a planned meeting or call is also emailed to its contacts
+as a calendar invitation from the user (bot.crm.invitations), queued with the meeting; never unasked.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 
+from bot.crm import invitations
 from bot.crm.activities import Source, add_reminder, log_activity
 from bot.crm.models import Activity, ActivityType, Percent
 from bot.handlers import resolve
@@ -138,6 +141,10 @@ def log(intent: Intent, ctx: HandlerContext) -> Reply:
         )
     if people.new_names:
         lines.append(ctx.t("log.created", names=", ".join(people.new_names)))
+    invitation = None
+    if intent.resolved.get("invite") and kind in ("call", "meeting"):
+        said, invitation = _invitation(ctx, activity, people, planned)
+        lines += said
     first = people.contacts[0] if people.contacts else None
     return Reply(
         ctx.t(key) + ": " + " · ".join(p for p in parts if p),
@@ -150,8 +157,38 @@ def log(intent: Intent, ctx: HandlerContext) -> Reply:
             "when": start.astimezone(ctx.tz).isoformat(),
             "followup": followup_iso,
             "record": {"type": "activity", "id": activity.id},
+            **({"invitation": invitation} if invitation is not None else {}),
         },
     )
+
+
+def _invitation(
+    ctx: HandlerContext, activity: Activity, people: resolve.Participants, planned: bool
+) -> tuple[list[str], dict[str, object]]:
+    """Queue the invitation the user asked for (sent after the commit), or say why there is none."""
+
+    def not_sent(reason: str, **params: object) -> tuple[list[str], dict[str, object]]:
+        return [ctx.t(f"invite.not_sent.{reason}", **params)], {"to": [], "uid": None, "not_sent": reason}
+
+    if not planned:
+        return not_sent("past")
+    if not people.contacts:
+        return not_sent("no_contact")
+    found, missing = invitations.invitees(people.contacts)
+    if not found:
+        return not_sent("no_email", names=", ".join(c.full_name for c in missing))
+    if invitations.organizer_of(ctx.user) is None:
+        return not_sent("no_user_email")
+    if ctx.mail_from is None:
+        return not_sent("no_bot_address")
+    invitations.invite(
+        ctx.session, activity, organizer=ctx.user, attendees=found, sender=ctx.mail_from, now=ctx.now
+    )
+    to = [person.header for person in found]
+    lines = [ctx.t("invite.queued", to=", ".join(to))]
+    if missing:
+        lines.append(ctx.t("invite.not_invited", names=", ".join(c.full_name for c in missing)))
+    return lines, {"to": to, "uid": activity.ical_uid}
 
 
 def remind(intent: Intent, ctx: HandlerContext) -> Reply:

@@ -25,4 +25,8 @@ def undo(intent: Intent, ctx: HandlerContext) -> Reply:
         log.info("undo of %s/%s by user %s: no writes left to undo", channel, message_id, ctx.user.id)
         return Reply(ctx.t("undo.nothing"))
     what = "; ".join(done.summaries) or ctx.t("undo.changes", count=len(done.entries))
-    return Reply(ctx.t("undo.done", what=what), data={"record": None})
+    lines = tuple(
+        ctx.t("invite.cancel_queued" if w.cancel_queued else "invite.withdrawn", to=", ".join(w.to))
+        for w in done.invitations
+    )
+    return Reply(ctx.t("undo.done", what=what), lines=lines, data={"record": None})

@@ -183,4 +183,77 @@ TEXTS: dict[str, str] = {
     "reminder.snoozed": "Verschoben: {what} — ich erinnere dich {when}.",
     "reminder.cancelled": "Abgesagt: {what}",
     "reminder.gone": "Diese Erinnerung gibt es nicht mehr.",
+    # digest
+    "digest.title": "Dein Tag — {day}",
+    "digest.intro": "{count} Punkte für heute.",
+    "digest.intro.one": "Ein Punkt für heute.",
+    "digest.empty": "Heute ist nichts fällig, nichts überfällig, niemand wartet. Einen guten Tag!",
+    "digest.subject": "Dein Tag — {day}: {count} Punkte",
+    "digest.subject.one": "Dein Tag — {day}: ein Punkt",
+    "digest.section.today": "Termine und Anrufe heute",
+    "digest.section.due": "Heute fällig",
+    "digest.section.overdue": "Überfällig",
+    "digest.section.stale": "Länger kein Kontakt",
+    "digest.section.unfiled": "Mails, die ich nicht zuordnen konnte",
+    "digest.section.yesterday": "Gestern erfasst",
+    "digest.more": "… und {count} weitere",
+    "digest.kind.customer": "Kunde",
+    "digest.kind.prospect": "Interessent",
+    "digest.stale.days": "{name} ({kind}) — letzter Kontakt vor {days} Tagen",
+    "digest.stale.never": "{name} ({kind}) — noch kein Kontakt",
+    "digest.stale.todo": "{name} kontaktieren",
+    "digest.action.file": "Zuordnen…",
+    "digest.action.remind": "Morgen erinnern",
+    "digest.mail.how": "Antworte auf diese Mail: „erledigt 2“, „morgen 2“ oder „nächste Woche 2“ gilt für "
+    "Punkt 2.",
+    "digest.mail.which": "Wohin gehört „{subject}“?",
+    "digest.mail.no_candidates": "Für „{subject}“ habe ich keinen Vorschlag. Antworte auf meine Mail "
+    "dazu mit dem Namen der Firma.",
+    "digest.mail.filed": "„{subject}“ bei {thirdparty} abgelegt.",
+    "digest.mail.done_already": "„{subject}“ ist schon erledigt.",
+    "reminders.title": "Deine Erinnerungen",
+    "reminders.none": "Du hast keine anstehenden Erinnerungen.",
+    "reminders.cancel": "Löschen",
+    "reminder.mail.how": "Antworte auf diese Mail mit „erledigt“, „1h“, „morgen“, „nächste Woche“ oder "
+    "„löschen“.",
+    "reply.action.unknown": "„{text}“ habe ich nicht verstanden. Antworte mit „erledigt“, „morgen“ oder "
+    "„nächste Woche“ (bei der Tagesübersicht mit der Nummer des Punkts).",
+    "reply.action.no_item": "In dieser Übersicht gibt es keinen Punkt {number}.",
+    "mail.subject.reply_action": "Re: {subject}",
+    # calendar feed
+    "calendar.thirdparty": "Firma: {name}",
+    "calendar.contacts": "Kontakte: {names}",
+    "calendar.feed_unknown": "Unter dieser Adresse gibt es keinen Kalender-Feed (mehr). Frag deinen "
+    "CRM-Admin nach dem aktuellen Link.",
+    "calendar.feed_unavailable": "Der Kalender-Feed ist gerade nicht erreichbar. Bitte versuch es später "
+    "noch einmal.",
+    # invitations
+    "invite.queued": "Einladung an {to} wird verschickt.",
+    "invite.not_sent.past": "Keine Einladung verschickt: Für einen Termin in der Vergangenheit ergibt eine "
+    "Einladung keinen Sinn.",
+    "invite.not_sent.no_contact": "Keine Einladung verschickt: Es gibt keinen Kontakt zum Einladen. Nenne "
+    "eine Person mit E-Mail-Adresse, z. B. „Termin mit Max Mustermann morgen 14 Uhr, Einladung senden“.",
+    "invite.not_sent.no_email": "Keine Einladung verschickt: Im CRM ist keine E-Mail-Adresse für {names} "
+    "hinterlegt.",
+    "invite.not_sent.no_user_email": "Keine Einladung verschickt: Dein Benutzer hat keine E-Mail-Adresse, "
+    "von der sie kommen könnte.",
+    "invite.not_sent.no_bot_address": "Keine Einladung verschickt: Der Bot hat keine eigene Mail-Adresse "
+    "(CRMBOT_MAIL_ADDRESSES).",
+    "invite.not_invited": "Nicht eingeladen (keine E-Mail-Adresse): {names}",
+    "invite.withdrawn": "Die Einladung an {to} wird nicht verschickt.",
+    "invite.cancel_queued": "Eine Absage geht an {to}.",
+    "invite.update_queued": "Eine geänderte Einladung geht an {to}.",
+    "invite.summary.meeting": "Termin {organizer} / {attendees}",
+    "invite.summary.call": "Telefonat {organizer} / {attendees}",
+    "invite.subject.invite": "Einladung: {summary} @ {when}",
+    "invite.subject.invite_update": "Geänderte Einladung: {summary} @ {when}",
+    "invite.subject.invite_cancel": "Abgesagt: {summary} @ {when}",
+    "invite.text.invite": "{organizer} lädt Sie zu diesem Termin ein. Bitte nehmen Sie ihn in Ihrem "
+    "Kalender an oder sagen Sie ab.",
+    "invite.text.invite_update": "{organizer} hat diesen Termin geändert. Bitte prüfen Sie die neuen Angaben "
+    "in Ihrem Kalender.",
+    "invite.text.invite_cancel": "{organizer} hat diesen Termin abgesagt.",
+    "invite.text.when": "Wann: {when}",
+    "invite.text.where": "Wo: {where}",
+    "invite.text.who": "Wer: {who}",
 }

@@ -19,7 +19,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.normalize import fold
-from bot.parsers import classify, spelling
+from bot.parsers import classify, invitation, spelling
 from bot.parsers.commands import parse_command
 from bot.parsers.dates import DateMatch, find_dates
 from bot.parsers.gazetteer import Gazetteer
@@ -41,6 +41,7 @@ _LEADING_FILLER = re.compile(
     r"^(?:to|that|about|regarding|re:?|wegen|zu|zum|zur|an|dass|über|ueber|bzgl\.?|betreffend|betreff)\s+",
     re.IGNORECASE,
 )
+INVITABLE = frozenset({"log_meeting", "log_call"})  # what an invitation request can go with
 _EMOJI = re.compile("[\U0001f300-\U0001faff\u2600-\u27bf\ufe0f]")
 _CREATE_NOISE = re.compile(
     r"\b(?:new|add|create|neue[rsn]?|anlegen|hinzuf[üu]gen|erfassen|lege|leg|bitte|please|pls|a|an|the|die|"
@@ -48,6 +49,9 @@ _CREATE_NOISE = re.compile(
     r"lieferant(?:en)?|unternehmen|contact|person|kontakt|ansprechpartner(?:in)?|called|named|namens|as)\b",
     re.IGNORECASE,
 )
+
+
+_REMINDERS = re.compile(r"\b(?:reminders?|erinnerungen?)\b", re.IGNORECASE)
 
 
 def _clean(text: str) -> str:
@@ -160,6 +164,25 @@ def parse(
         return Intent("unknown", language=language)
     text = _fix_typos(text, gazetteer)
     lang = detect_language(text, language)
+    rest, invite = invitation.cut(text)
+    if invite and rest:
+        planned = _understand(rest, lang, now=now, tz=tz, gazetteer=gazetteer, planned=True)
+        if planned.name in INVITABLE:
+            return planned.with_resolved("invite", True)
+    return _understand(text, lang, now=now, tz=tz, gazetteer=gazetteer)
+
+
+def _understand(
+    text: str,
+    lang: str,
+    *,
+    now: datetime,
+    tz: ZoneInfo,
+    gazetteer: Gazetteer | None,
+    planned: bool = False,
+) -> Intent:
+    """The meaning of the cleaned *text* in *lang*; *planned*: the user asked for an invitation, so the
+    event lies ahead and its dates are read preferring the future."""
     command = parse_command(text)
     tokens = tokenize(text, lang)
     if command is not None and command.name in ("help", "undo"):
@@ -167,7 +190,7 @@ def parse(
 
     split = _followup_split(text)
     main, clause = text[:split], text[split:]
-    past = bool(PAST_MARKERS.search(main)) and not _future_only(main)
+    past = not planned and bool(PAST_MARKERS.search(main)) and not _future_only(main)
     dates = find_dates(main, now=now, tz=tz, prefer="past" if past else "future")
     later = _shift(find_dates(clause, now=now, tz=tz, prefer="future"), split)
     blocked = [(d.start, d.end) for d in (*dates, *later)]
@@ -198,7 +221,11 @@ def parse(
     query = classify.query_intent(f)
     if query == "followups":
         moments = dates + later
-        return intent("followups", when=moments[0].value if moments else None)
+        agenda = intent("followups", when=moments[0].value if moments else None)
+        # "my reminders": the list, with Cancel; "reminders for the 30th?": that day's agenda
+        return (
+            agenda.with_resolved("list", "reminders") if _REMINDERS.search(text) and not moments else agenda
+        )
     if query is not None and not (classify.is_reminder(f) or _log_report(f, query)):
         return intent(query, target=_query_target(mentions))
     if classify.is_reminder(f):

@@ -34,7 +34,13 @@ def reminder_reply(reminder: Reminder, user: User, now: datetime) -> Reply:
     if activity is not None and activity.thirdparty is not None:
         context.append(activity.thirdparty.name)
     if reminder.kind == "meeting" and activity is not None:
-        context.append(t(lang, "reminder.meeting_at", when=format_when(activity.start_at, tz, lang, now=now)))
+        context.append(
+            t(
+                lang,
+                "reminder.meeting_at",
+                when=format_when(activity.start_at, tz, lang, now=now, relative=True),
+            )
+        )
     if now - reminder.due_at > reminders.LATE_AFTER:
         context.append(t(lang, "reminder.was_due", when=format_when(reminder.due_at, tz, lang, now=now)))
     actions = (
@@ -71,19 +77,24 @@ class ReminderSender:
                 continue
             reply, channel = rendered
             subject = f"{reply.title}: {reply.text}"[:150]
+            text = f"{reply.plain()}\n\n{t(reply.lang, 'reminder.mail.how')}"
             try:
-                used = await self.delivery.to_user(item.user_id, reply, subject=subject, channel=channel)
+                used, mail_id = await self.delivery.deliver(
+                    item.user_id, reply, subject=subject, channel=channel, text=text
+                )
             except DeliveryFailed as exc:
                 log.warning("reminder %s not delivered: %s", item.id, exc)
                 await asyncio.to_thread(self._mark, item.id, moment, str(exc))
                 continue
-            if await asyncio.to_thread(self._mark, item.id, moment, None):
+            if await asyncio.to_thread(self._mark, item.id, moment, None, mail_id):
                 sent += 1
                 log.info("reminder %s sent to user %s by %s", item.id, item.user_id, used)
         return sent
 
     def _claim(self, now: datetime) -> list[reminders.Claimed]:
         with self.app.uow() as uow:
+            act_as(uow.session, Actor(None, "scheduler", "reminders", now=lambda: now))
+            reminders.ensure_meeting_reminders(uow.session, now=now)
             claimed = reminders.claim_due(uow.session, now=now, worker=self.worker)
             uow.commit()
             return claimed
@@ -96,11 +107,13 @@ class ReminderSender:
                 return None
             return reminder_reply(reminder, user, now), reminder.channel
 
-    def _mark(self, reminder_id: int, now: datetime, error: str | None) -> bool:
+    def _mark(self, reminder_id: int, now: datetime, error: str | None, mail_id: str | None = None) -> bool:
         with self.app.uow() as uow:
             act_as(uow.session, Actor(None, "scheduler", f"reminder:{reminder_id}", now=lambda: now))
             if error is None:
-                ok = reminders.mark_sent(uow.session, reminder_id, now=now, worker=self.worker)
+                ok = reminders.mark_sent(
+                    uow.session, reminder_id, now=now, worker=self.worker, mail_message_id=mail_id
+                )
             else:
                 reminders.mark_failed(uow.session, reminder_id, now=now, error=error)
                 ok = False

@@ -3,50 +3,10 @@
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
-import subprocess
-import sys
-from collections.abc import Callable
 from pathlib import Path
 
-import pytest
-
-Run = Callable[..., subprocess.CompletedProcess[str]]
-CRMBOT = [sys.executable, "-m", "bot"]
-
-
-@pytest.fixture
-def crmbot(tmp_path: Path) -> Run:
-    """Run `crmbot ARGS` with its own data dir; returns the completed process."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CRMBOT_")}
-    env["CRMBOT_SMTP_LISTEN"] = "off"  # tests run in parallel with other servers: no fixed port 8025
-    env["CRMBOT_HTTP_LISTEN"] = "off"  # nor 8080
-    env.update(
-        {
-            "CRMBOT_DATA_DIR": str(tmp_path / "data"),
-            "CRMBOT_NOW": "2026-11-23T09:00:00+01:00",
-            "COLUMNS": "200",
-            "NO_COLOR": "1",
-        }
-    )
-
-    def run(*args: str, input: str | None = None, ok: bool = True) -> subprocess.CompletedProcess[str]:
-        proc = subprocess.run(
-            [*CRMBOT, *args],
-            check=False,
-            capture_output=True,
-            text=True,
-            env=env,
-            input=input,
-            cwd=tmp_path,
-            timeout=120,
-        )
-        if ok:
-            assert proc.returncode == 0, proc.stderr + proc.stdout
-        return proc
-
-    return run
+from tests.e2e.conftest import Run
 
 
 def test_commands_before_init_say_what_to_do(crmbot: Run) -> None:

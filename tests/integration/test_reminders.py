@@ -262,3 +262,90 @@ async def test_the_user_at_the_terminal_gets_reminders_there_and_answers_by_numb
     terminal.exchange("2")
     assert "Snoozed: call Max" in out.getvalue()
     assert reminder_of(app, "anna").due_at == due + timedelta(hours=1)
+
+
+async def test_a_planned_meeting_reminds_its_people_ahead_by_their_own_lead_time(app: App) -> None:
+    seed(app, ("anna", "Europe/Berlin"), ("bob", "America/New_York"), ("cleo", "Europe/Berlin"))
+    with app.uow() as uow:
+        people = {u.login: u for u in uow.session.scalars(select(User))}
+        people["bob"].reminder_lead_minutes = 60
+        people["cleo"].reminder_lead_minutes = 0  # wants none
+        uow.commit()
+    reply = Conversation(app, "anna").send("meeting with Max tomorrow at 14:00")
+    meeting_id = reply.data["record"]["id"]
+    start = utc(2026, 11, 24, 13, 0)  # 14:00 Berlin
+    with app.uow() as uow:
+        meeting = uow.session.get(Activity, meeting_id)
+        assert meeting is not None
+        assert meeting.start_at == start
+        from bot.crm.models import ActivityAttendee
+
+        for login in ("bob", "cleo"):  # colleagues on the invitation
+            meeting.attendees.append(ActivityAttendee(user_id=people[login].id))
+        uow.commit()
+    sender, mailer = mail_sender(app)
+    assert await sender.tick(start - timedelta(hours=2)) == 0  # within a day ahead: the rows are made
+    assert await sender.tick(start - timedelta(minutes=61)) == 0
+    assert await sender.tick(start - timedelta(minutes=60)) == 1  # Bob: an hour ahead
+    assert mailer.sent[-1]["To"] == "bob@ourco.example"
+    assert await sender.tick(start - timedelta(minutes=16)) == 0
+    assert await sender.tick(start - timedelta(minutes=15)) == 1  # Anna: the default 15 minutes
+    anna_mail = mailer.sent[-1]
+    assert anna_mail["To"] == "anna@ourco.example"
+    assert "meeting tomorrow 14:00" not in anna_mail.get_content()  # it is today by now
+    assert "ACME GmbH · meeting today 14:00" in anna_mail.get_content()
+    assert await sender.tick(start) == 0
+    with app.uow(read_only=True) as uow:
+        kinds = Counter(uow.session.scalars(select(Reminder.kind)))
+    assert kinds == {"meeting": 2}  # none for Cleo
+
+
+async def test_a_moved_meeting_moves_its_reminder_and_a_cancelled_one_cancels_it(app: App) -> None:
+    seed(app, ("anna", "Europe/Berlin"))
+    reply = Conversation(app, "anna").send("meeting with Max tomorrow at 14:00")
+    meeting_id = reply.data["record"]["id"]
+    sender, mailer = mail_sender(app)
+    morning = utc(2026, 11, 24, 7, 0)
+    await sender.tick(morning)
+    meeting_reminder = select(Reminder).where(Reminder.kind == "meeting")
+    with app.uow() as uow:
+        assert uow.session.scalars(meeting_reminder).one().due_at == utc(2026, 11, 24, 12, 45)
+        meeting = uow.session.get(Activity, meeting_id)
+        assert meeting is not None
+        meeting.start_at = utc(2026, 11, 24, 15, 0)
+        uow.commit()
+    await sender.tick(morning + timedelta(minutes=1))
+    with app.uow() as uow:
+        assert uow.session.scalars(meeting_reminder).one().due_at == utc(2026, 11, 24, 14, 45)
+        meeting = uow.session.get(Activity, meeting_id)
+        assert meeting is not None
+        meeting.percent = Percent.NOT_APPLICABLE  # cancelled (as a CANCEL invitation does)
+        uow.commit()
+    await sender.tick(morning + timedelta(minutes=2))
+    assert await sender.tick(utc(2026, 11, 24, 14, 45)) == 0
+    with app.uow(read_only=True) as uow:
+        assert uow.session.scalars(meeting_reminder).one().status == ReminderStatus.CANCELLED
+    assert mailer.sent == []
+
+
+def test_my_reminders_lists_what_is_coming_and_cancels_one(app: App) -> None:
+    seed(app, ("anna", "Europe/Berlin"))
+    anna = Conversation(app, "anna")
+    anna.send("remind me tomorrow at 9 to call Max")
+    anna.send("remind me Friday at 10 to send the offer")
+    listed = anna.send("my reminders")
+    assert listed.data["intent"] == "followups"
+    (section,) = listed.sections
+    assert section.title == "Your reminders"
+    assert [item.text for item in section.items] == [
+        "tomorrow 09:00 · call Max (ACME GmbH)",
+        "Fri 27 Nov, 10:00 · send the offer",
+    ]
+    assert [a.label for a in section.items[0].actions] == ["Cancel", "Done"]
+    cancelled = anna.send("Cancel #1", choice=section.items[0].actions[0].value)
+    assert cancelled.text == "Cancelled: call Max"
+    again = anna.send("my reminders")
+    assert [item.text for item in again.sections[0].items] == ["Fri 27 Nov, 10:00 · send the offer"]
+    assert anna.send("Undo", choice=cancelled.actions[0].value).text.startswith("Undone")
+    assert len(anna.send("meine Erinnerungen").sections[0].items) == 2
+    assert "Wann" not in anna.say("my reminders")

@@ -386,3 +386,59 @@ async def test_a_reminder_in_the_slack_dm_is_done_with_its_button(env: Env) -> N
         assert reminder.status == ReminderStatus.SENT
         assert reminder.activity is not None
         assert reminder.activity.percent == Percent.DONE
+
+
+async def test_a_digest_in_slack_acts_on_one_item_and_leaves_the_message(env: Env) -> None:
+    from datetime import timedelta
+
+    from bot.channels.mailer import FakeMailer
+    from bot.crm.activities import log_activity
+    from bot.crm.models import Percent, User
+    from bot.delivery import Delivery
+    from bot.scheduler.digest import DigestSender
+
+    await env.send(event_body(dm_event("help")))
+    await env.next_post(1)  # Anna is now linked by her profile email
+    with env.app.uow() as uow:
+        anna = uow.session.scalars(select(User).where(User.login == "anna")).one()
+        anna.preferred_channel = "slack"
+        acme = uow.session.scalars(select(ThirdParty).where(ThirdParty.name == "ACME GmbH")).one()
+        todo = log_activity(
+            uow.session,
+            type_code=ActivityType.NOTE,
+            label="Send the offer",
+            start_at=NOW - timedelta(days=1),
+            owner=anna,
+            thirdparty=acme,
+            percent=Percent.TODO,
+        )
+        uow.commit()
+        todo_id = todo.id
+    sender = DigestSender(env.app, Delivery(env.app, {"slack": env.channel.send}, FakeMailer()), worker="t")
+    assert await sender.tick(NOW) == 2  # 09:00 in Berlin: Anna in Slack, Bob (not linked) by email
+    post = await env.next_post(2)
+    assert post["channel"] == "U1"
+    assert post["text"].startswith("Your day — Mon 23 Nov\nOne thing for today.")
+    item = next(b for b in post["blocks"] if b.get("accessory"))
+    assert item["text"]["text"] == "1. yesterday 09:00 · Send the offer (ACME GmbH)"
+    menu = item["accessory"]
+    assert menu["type"] == "overflow"
+    assert [o["text"]["text"] for o in menu["options"]] == ["Done", "Tomorrow 09:00", "Next week"]
+    payload = payload_of(action_body(menu["action_id"], "", channel="U1"))
+    payload["message"] = {"ts": post["ts"], "text": post["text"], "blocks": post["blocks"]}
+    payload["actions"][0] = {
+        "type": "overflow",
+        "action_id": menu["action_id"],
+        "block_id": "b1",
+        "selected_option": menu["options"][1],
+        "action_ts": f"{time.time():.6f}",
+    }
+    status, _ = await env.send(urlencode({"payload": json.dumps(payload)}))
+    assert status == 200
+    answer = await env.next_post(3)
+    assert answer["text"].startswith("Snoozed: Send the offer — I'll remind you tomorrow 09:00.")
+    assert env.slack.called("chat.update") == []  # the digest stays as it was: other items are still open
+    with env.app.uow(read_only=True) as uow:
+        moved = uow.session.get(Activity, todo_id)
+        assert moved is not None
+        assert moved.start_at == NOW.replace(hour=8) + timedelta(days=1)

@@ -3,7 +3,8 @@
 ``FakeTelegram`` serves ``/bot{token}/{method}`` on a free 127.0.0.1 port; point
 ``ApplicationBuilder().base_url(tg.base_url)`` (or ``Bot(token, base_url=tg.base_url)``) at it. Calls are
 recorded in ``calls``; ``sent``, ``edits`` and ``answered`` hold the parameters of the successful
-sendMessage, editMessageText and answerCallbackQuery calls, and ``messages`` the Message objects the bot sent.
+sendMessage, editMessageText/ReplyMarkup and answerCallbackQuery calls, and ``messages`` the Message
+objects the bot sent.
 
 Updates are built with ``text_update``, ``callback_update`` and ``contact_update`` (update and message ids
 increase by themselves) and either queued for getUpdates with ``push`` or POSTed to a webhook with
@@ -83,6 +84,7 @@ class FakeTelegram:
             "setWebhook": self._set_webhook,
             "sendMessage": self._send_message,
             "editMessageText": self._edit_message_text,
+            "editMessageReplyMarkup": self._edit_reply_markup,
             "answerCallbackQuery": self._answer_callback_query,
         }
         self._runner: web.AppRunner | None = None
@@ -384,6 +386,20 @@ class FakeTelegram:
         self.edits.append(params)
         if old is not None:
             self.messages[key] = message  # type: ignore[index]
+        return message
+
+    def _edit_reply_markup(self, params: dict[str, Any]) -> dict[str, Any]:
+        """Only the keyboard changes (none given: it is removed); the text stays."""
+        key = (params.get("chat_id"), params.get("message_id"))
+        old = self.messages.get(key)  # type: ignore[arg-type]
+        if old is None:
+            raise TelegramError(400, "Bad Request: message to edit not found")
+        message = dict(old)
+        message.pop("reply_markup", None)
+        if "reply_markup" in params:
+            message["reply_markup"] = params["reply_markup"]
+        self.edits.append(params)
+        self.messages[key] = message  # type: ignore[index]
         return message
 
     def _answer_callback_query(self, params: dict[str, Any]) -> bool:

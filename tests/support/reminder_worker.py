@@ -20,11 +20,11 @@ class RecordingDelivery(Delivery):
     def __init__(self, out: Path) -> None:
         self.out = out
 
-    async def to_user(self, user_id: int, reply: Reply, **_: Any) -> str:
+    async def deliver(self, user_id: int, reply: Reply, **_: Any) -> tuple[str, str | None]:
         with self.out.open("a") as fh:
             fh.write(f"{reply.data['reminder']}\n")
         await asyncio.sleep(0)  # let the other processes interleave
-        return "email"
+        return "email", None
 
 
 async def work(url: str, data_dir: str, out: str, now: str) -> None:

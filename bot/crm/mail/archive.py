@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from bot.crm.activities import Source, log_activity
 from bot.crm.audit import act_as, current_actor
+from bot.crm.mail import replies
 from bot.crm.mail.participants import MailSettings, Parties, parties, read_envelope
 from bot.crm.mail.routing import Route, Router, contacts_named
 from bot.crm.matching import FuzzyNames, Matcher
@@ -47,7 +48,8 @@ class Notice:
     """Something to tell a user about a mail (sent after the commit): filed, unresolved, held, new people."""
 
     user_id: int
-    kind: str  # receipt | unresolved | held | new_people | filed_by_reply | reply_unknown | unfiled
+    # receipt | unresolved | held | new_people | filed_by_reply | reply_unknown | unfiled | reply_action
+    kind: str
     email_id: int
     params: dict[str, Any] = field(default_factory=dict)
 
@@ -187,6 +189,17 @@ class MailProcessor:
         if loop_guard and _looping(session, row, self.settings, now):
             outcome.notices.append(Notice(found.submitter.id, "held", row.id, {"sender": row.from_addr}))
             return self._end(row, outcome, EmailStatus.HELD, "loop guard: too many mails from this sender")
+        answered = replies.answer(session, found.submitter, parsed.in_reply_to, parsed.first_line, now)
+        if answered is not None:  # "done" / "tomorrow 2" in reply to a reminder or digest mail
+            outcome.notices.append(
+                Notice(
+                    found.submitter.id,
+                    "reply_action",
+                    row.id,
+                    {"subject": answered.subject, "text": answered.text},
+                )
+            )
+            return self._end(row, outcome, EmailStatus.SKIPPED, "answer to a reminder or digest")
         instruction = self._filing_instruction(session, row, parsed, found, now, outcome)
         if instruction is not None:
             return instruction

@@ -58,6 +58,8 @@ def render(notice: Notice, lang: str, bot_address: str) -> NoticeText:
         return NoticeText(
             t(lang, "mail.subject.unfiled", subject=subject), t(lang, "mail.unfiled", subject=subject)
         )
+    if notice.kind == "reply_action":  # already in the user's language
+        return NoticeText(str(p.get("subject", "")), str(p.get("text", "")))
     if notice.kind == "reply_unknown":
         return NoticeText(
             t(lang, "mail.subject.unresolved", subject=p.get("name", "")),

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import (
+    JSON,
     CheckConstraint,
     Date,
     ForeignKey,
@@ -54,6 +56,9 @@ class DigestRun(IdMixin, TimestampMixin, Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     items: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
+    # What the numbered items stand for ({"2": "todo:17"}), so "done 2" in a reply to the digest mail works.
+    item_actions: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    mail_message_id: Mapped[str | None] = mapped_column(String(998), index=True)
 
 
 class OutboxMail(IdMixin, TimestampMixin, Base):

@@ -29,7 +29,7 @@ class User(IdMixin, TimestampMixin, Base):
     is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     last_seen_at: Mapped[datetime | None]
-    # The secret in the user's calendar feed URL (/ics/<token>.ics); `crmbot user ics-token --rotate` replaces it.
+    # The secret in the calendar feed URL (/ics/<token>.ics); `crmbot user ics-token --rotate` replaces it.
     ics_token: Mapped[str | None] = mapped_column(String(64), unique=True)
 
     emails: Mapped[list[UserEmail]] = relationship(

@@ -33,6 +33,8 @@ def upgrade() -> None:
     sa.Column('attempts', sa.Integer(), nullable=False),
     sa.Column('items', sa.Integer(), nullable=False),
     sa.Column('last_error', sa.Text(), nullable=True),
+    sa.Column('item_actions', sa.JSON(), nullable=True),
+    sa.Column('mail_message_id', sa.String(length=998), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.CheckConstraint("status IN ('pending', 'sending', 'sent', 'failed', 'cancelled')", name=op.f('ck_digest_runs_status')),
@@ -42,6 +44,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('digest_runs', schema=None) as batch_op:
         batch_op.create_index('ix_digest_runs_status_claimed', ['status', 'claimed_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_digest_runs_mail_message_id'), ['mail_message_id'], unique=False)
 
     op.create_table('outbox_mails',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -103,6 +106,7 @@ def downgrade() -> None:
 
     op.drop_table('outbox_mails')
     with op.batch_alter_table('digest_runs', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_digest_runs_mail_message_id'))
         batch_op.drop_index('ix_digest_runs_status_claimed')
 
     op.drop_table('digest_runs')

@@ -1,0 +1,453 @@
+"""The daily follow-up digest: what each user should know at the start of their working day, and which
+users are due for it now.
+
+A digest covers the user's local date: meetings and planned calls today, to-dos due today and overdue,
+stale third parties (customers and prospects the user is sales rep for with no contact for N days; never
+"do not contact" ones), mails the bot could not file that wait for the user, and what the user logged
+yesterday. Everything is collected for many users at once (``collect``: a handful of queries per chunk of
+users, not per user), so a tick at 08:00 for a whole team stays cheap.
+
+Exactly once per user and local date (DESIGN.md §5): ``claim`` inserts a ``digest_runs`` row per user and
+date; the unique key lets only one process win. The sender marks the row sent, or gives it back for a
+retry with backoff.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from bot.clock import zone
+from bot.crm.models import (
+    Activity,
+    ActivityAttendee,
+    ActivityType,
+    CustomerType,
+    DigestRun,
+    EmailMessage,
+    EmailStatus,
+    Percent,
+    ProspectStatus,
+    SalesRep,
+    SendStatus,
+    ThirdParty,
+    ThirdPartyStatus,
+    User,
+)
+
+CHUNK = 500  # users per query batch (IN lists stay well below every database's parameter limit)
+LIST_LIMIT = 10  # items shown per section; the rest is counted
+STALE_CLAIM = timedelta(minutes=10)
+MAX_ATTEMPTS = 6
+KIND_OF = {ActivityType.MEETING: "meeting", ActivityType.CALL: "call"}
+BACKOFF = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=15), timedelta(minutes=30))
+
+
+@dataclass(frozen=True, slots=True)
+class DigestSettings:
+    stale_customer_days: int = 30
+    stale_prospect_days: int = 14
+    catch_up_hours: int = 12  # a digest missed while the bot was down still goes out this long after its time
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    """One line of a digest. *activity_id* makes it actionable (Done / Snooze); *email_id* (an unfiled
+    mail) can be filed from the digest."""
+
+    label: str
+    when: datetime | None = None
+    all_day: bool = False
+    thirdparty: str | None = None
+    detail: str | None = None
+    kind: str = "todo"  # meeting | call | todo | stale | mail | logged
+    activity_id: int | None = None
+    email_id: int | None = None
+    thirdparty_id: int | None = None
+    days: int | None = None  # stale: days without contact (None: never contacted)
+
+
+@dataclass(slots=True)
+class Section:
+    items: list[Item] = field(default_factory=list)
+    total: int = 0  # may be larger than len(items): the rest is "and N more"
+
+    def add(self, item: Item) -> None:
+        self.total += 1
+        if len(self.items) < LIST_LIMIT:
+            self.items.append(item)
+
+
+@dataclass(slots=True)
+class Digest:
+    user_id: int
+    local_date: date
+    tz: ZoneInfo
+    today: Section = field(default_factory=Section)  # meetings and planned calls
+    due: Section = field(default_factory=Section)  # to-dos due today
+    overdue: Section = field(default_factory=Section)
+    stale: Section = field(default_factory=Section)
+    unfiled: Section = field(default_factory=Section)
+    yesterday: Section = field(default_factory=Section)
+
+    def sections(self) -> list[tuple[str, Section]]:
+        return [
+            ("today", self.today),
+            ("due", self.due),
+            ("overdue", self.overdue),
+            ("stale", self.stale),
+            ("unfiled", self.unfiled),
+            ("yesterday", self.yesterday),
+        ]
+
+    @property
+    def count(self) -> int:
+        return sum(section.total for _, section in self.sections())
+
+    @property
+    def empty(self) -> bool:
+        return self.count == 0
+
+
+def local_bounds(day: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
+    """The instants where the local *day* starts and ends (23 or 25 hours on DST days)."""
+    start = datetime.combine(day, time(0, 0), tzinfo=tz)
+    end = datetime.combine(day + timedelta(days=1), time(0, 0), tzinfo=tz)
+    return start, end
+
+
+# -- who is due ---------------------------------------------------------------------------------------------
+
+
+def is_due(user: User, now: datetime, settings: DigestSettings) -> date | None:
+    """The local date whose digest *user* should get at *now*, or None."""
+    if not user.is_active or not user.digest_enabled:
+        return None
+    return due_date(user.timezone, user.digest_time, user.digest_days, now, settings)
+
+
+def due_date(
+    timezone: str, at: time | None, days: str | None, now: datetime, settings: DigestSettings
+) -> date | None:
+    """Due from the digest time (wall clock, so 08:00 stays 08:00 across DST; a time skipped by the switch
+    counts as passed) for ``catch_up_hours``, on the digest days (ISO weekday digits, "12345")."""
+    local = now.astimezone(zone(timezone))
+    if str(local.isoweekday()) not in (days or ""):
+        return None
+    start = datetime.combine(local.date(), at or time(8, 0))
+    wall = local.replace(tzinfo=None)
+    if start <= wall < start + timedelta(hours=settings.catch_up_hours):
+        return local.date()
+    return None
+
+
+def due_users(session: Session, now: datetime, settings: DigestSettings) -> list[tuple[int, date]]:
+    """(user id, local date) of every user due at *now* who has no digest run for that date yet."""
+    candidates: list[tuple[int, date]] = []
+    rows = session.execute(
+        select(User.id, User.timezone, User.digest_time, User.digest_days)
+        .where(User.is_active.is_(True), User.digest_enabled.is_(True))
+        .order_by(User.id)
+    )
+    for row in rows:
+        day = due_date(row.timezone, row.digest_time, row.digest_days, now, settings)
+        if day is not None:
+            candidates.append((row.id, day))
+    if not candidates:
+        return []
+    days = {day for _, day in candidates}
+    done = {
+        (row.user_id, row.local_date)
+        for row in session.execute(
+            select(DigestRun.user_id, DigestRun.local_date).where(DigestRun.local_date.in_(days))
+        )
+    }
+    return [c for c in candidates if c not in done]
+
+
+# -- claiming -----------------------------------------------------------------------------------------------
+
+
+def claim(session: Session, due: Sequence[tuple[int, date]], *, now: datetime, worker: str) -> list[int]:
+    """Insert a run for each (user, date); returns the run ids this caller won. A run another process
+    inserted first is skipped (the unique key), so each digest is claimed once."""
+    won: list[int] = []
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    for start in range(0, len(due), CHUNK):
+        rows = [
+            {
+                "user_id": user_id,
+                "local_date": day,
+                "status": SendStatus.SENDING,
+                "claimed_by": worker[:64],
+                "claimed_at": now,
+                "attempts": 0,
+                "items": 0,
+                "created_at": now,
+                "updated_at": now,
+            }
+            for user_id, day in due[start : start + CHUNK]
+        ]
+        statement = (
+            insert(DigestRun)
+            .values(rows)
+            .on_conflict_do_nothing(index_elements=["user_id", "local_date"])
+            .returning(DigestRun.id)
+        )
+        won.extend(session.scalars(statement))
+    return won
+
+
+def claim_retries(session: Session, *, now: datetime, worker: str, limit: int = 200) -> list[int]:
+    """Runs to try again: failed ones whose backoff has passed, and claims a dead process left behind."""
+    session.execute(
+        update(DigestRun)
+        .where(DigestRun.status == SendStatus.SENDING, DigestRun.claimed_at < now - STALE_CLAIM)
+        .values(status=SendStatus.PENDING)
+    )
+    won = []
+    for row in session.execute(
+        select(DigestRun.id, DigestRun.attempts, DigestRun.claimed_at)
+        .where(DigestRun.status == SendStatus.PENDING)
+        .order_by(DigestRun.id)
+        .limit(limit)
+    ):
+        wait = BACKOFF[min(max(row.attempts, 1), len(BACKOFF)) - 1] if row.attempts else timedelta(0)
+        if row.claimed_at is not None and row.claimed_at + wait > now:
+            continue
+        result = session.execute(
+            update(DigestRun)
+            .where(DigestRun.id == row.id, DigestRun.status == SendStatus.PENDING)
+            .values(status=SendStatus.SENDING, claimed_by=worker[:64], claimed_at=now)
+        )
+        if result.rowcount == 1:  # type: ignore[attr-defined]
+            won.append(row.id)
+    return won
+
+
+def mark_sent(
+    session: Session,
+    run_id: int,
+    *,
+    now: datetime,
+    channel: str,
+    items: int,
+    actions: dict[str, str],
+    mail_message_id: str | None = None,
+) -> None:
+    run = session.get(DigestRun, run_id)
+    if run is None or run.status != SendStatus.SENDING:
+        return
+    run.status, run.sent_at, run.channel = SendStatus.SENT, now, channel
+    run.items, run.item_actions, run.attempts = items, actions, run.attempts + 1
+    run.mail_message_id = mail_message_id[:998] if mail_message_id else None
+    session.flush()
+
+
+def mark_failed(session: Session, run_id: int, *, now: datetime, error: str) -> None:
+    run = session.get(DigestRun, run_id)
+    if run is None or run.status != SendStatus.SENDING:
+        return
+    run.attempts += 1
+    run.last_error = error[:1000]
+    run.claimed_at = now
+    run.status = SendStatus.FAILED if run.attempts >= MAX_ATTEMPTS else SendStatus.PENDING
+    session.flush()
+
+
+# -- what goes in -------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Who:
+    user_id: int
+    local_date: date
+    tz: ZoneInfo
+
+
+def collect(
+    session: Session, who: Iterable[Who], *, now: datetime, settings: DigestSettings
+) -> dict[int, Digest]:
+    """The digests of many users at once, keyed by user id."""
+    people = list(who)
+    digests: dict[int, Digest] = {w.user_id: Digest(w.user_id, w.local_date, w.tz) for w in people}
+    for start in range(0, len(people), CHUNK):
+        chunk = people[start : start + CHUNK]
+        _agenda(session, chunk, digests, now)
+        _stale(session, chunk, digests, now, settings)
+        _unfiled(session, chunk, digests)
+        _yesterday(session, chunk, digests)
+    return digests
+
+
+def _window(chunk: Sequence[Who]) -> tuple[datetime, datetime]:
+    """From the earliest start of "yesterday" to the latest end of "today" over the chunk's zones."""
+    starts, ends = [], []
+    for w in chunk:
+        starts.append(local_bounds(w.local_date - timedelta(days=1), w.tz)[0])
+        ends.append(local_bounds(w.local_date, w.tz)[1])
+    return min(starts), max(ends)
+
+
+def _tp_name(activity: Activity) -> str | None:
+    return activity.thirdparty.name if activity.thirdparty is not None else None
+
+
+def _agenda(session: Session, chunk: Sequence[Who], digests: dict[int, Digest], now: datetime) -> None:
+    """Meetings and planned calls today (own or attended), to-dos due today and overdue."""
+    ids = [w.user_id for w in chunk]
+    _, latest_end = _window(chunk)
+    open_ = and_(Activity.percent >= 0, Activity.percent < Percent.DONE)
+    owned = session.scalars(
+        select(Activity)
+        .where(Activity.owner_id.in_(ids), open_, Activity.start_at < latest_end)
+        .order_by(Activity.start_at, Activity.id)
+    ).unique()
+    attending = session.execute(
+        select(ActivityAttendee.user_id, Activity)
+        .join(Activity, Activity.id == ActivityAttendee.activity_id)
+        .where(
+            ActivityAttendee.user_id.in_(ids),
+            Activity.type_code == ActivityType.MEETING,
+            open_,
+            Activity.start_at < latest_end,
+            or_(Activity.owner_id.is_(None), Activity.owner_id != ActivityAttendee.user_id),
+        )
+        .order_by(Activity.start_at, Activity.id)
+    ).unique()
+    pairs: list[tuple[int, Activity]] = [(a.owner_id, a) for a in owned if a.owner_id is not None]
+    pairs.extend((user_id, a) for user_id, a in attending if user_id is not None)
+    pairs.sort(key=lambda pair: (pair[1].start_at, pair[1].id))
+    for user_id, activity in pairs:
+        digest = digests[user_id]
+        start, end = local_bounds(digest.local_date, digest.tz)
+        if activity.start_at >= end:
+            continue
+        appointment = activity.type_code in (ActivityType.MEETING, ActivityType.CALL)
+        item = Item(
+            activity.label,
+            when=activity.start_at,
+            all_day=activity.all_day,
+            thirdparty=_tp_name(activity),
+            detail=activity.location,
+            kind="meeting"
+            if activity.type_code == ActivityType.MEETING
+            else ("call" if appointment else "todo"),
+            activity_id=activity.id,
+        )
+        if activity.start_at >= start:
+            (digest.today if appointment else digest.due).add(item)
+        elif (
+            activity.type_code != ActivityType.MEETING
+        ):  # a meeting that has passed was held (or not): no to-do
+            digest.overdue.add(item)
+
+
+def _stale(
+    session: Session,
+    chunk: Sequence[Who],
+    digests: dict[int, Digest],
+    now: datetime,
+    settings: DigestSettings,
+) -> None:
+    """Customers and prospects the user is sales rep for, silent for longer than their threshold."""
+    ids = [w.user_id for w in chunk]
+    last_contact = (
+        select(Activity.thirdparty_id, func.max(Activity.start_at).label("last_at"))
+        .where(
+            Activity.thirdparty_id.is_not(None),
+            Activity.start_at <= now,
+            or_(Activity.percent == Percent.NOT_APPLICABLE, Activity.percent == Percent.DONE),
+        )
+        .group_by(Activity.thirdparty_id)
+        .subquery()
+    )
+    customer_since = now - timedelta(days=settings.stale_customer_days)
+    prospect_since = now - timedelta(days=settings.stale_prospect_days)
+    is_customer = ThirdParty.customer_type.in_((CustomerType.CUSTOMER, CustomerType.BOTH))
+    since = func.coalesce(last_contact.c.last_at, ThirdParty.created_at)
+    rows = session.execute(
+        select(
+            SalesRep.user_id, ThirdParty.id, ThirdParty.name, ThirdParty.customer_type, last_contact.c.last_at
+        )
+        .join(ThirdParty, ThirdParty.id == SalesRep.thirdparty_id)
+        .outerjoin(last_contact, last_contact.c.thirdparty_id == ThirdParty.id)
+        .where(
+            SalesRep.user_id.in_(ids),
+            ThirdParty.status == ThirdPartyStatus.ACTIVE,
+            ThirdParty.customer_type != CustomerType.NONE,
+            ThirdParty.prospect_status != ProspectStatus.DO_NOT_CONTACT,
+            or_(
+                and_(is_customer, since < customer_since),
+                and_(~is_customer, since < prospect_since),
+            ),
+        )
+        .order_by(SalesRep.user_id, since, ThirdParty.name)
+    )
+    for row in rows:
+        digest = digests[row.user_id]
+        days = (
+            None
+            if row.last_at is None
+            else (digest.local_date - row.last_at.astimezone(digest.tz).date()).days
+        )
+        kind = "customer" if row.customer_type in (CustomerType.CUSTOMER, CustomerType.BOTH) else "prospect"
+        digest.stale.add(
+            Item(row.name, kind="stale", thirdparty=row.name, thirdparty_id=row.id, days=days, detail=kind)
+        )
+
+
+def _unfiled(session: Session, chunk: Sequence[Who], digests: dict[int, Digest]) -> None:
+    ids = [w.user_id for w in chunk]
+    for row in session.execute(
+        select(EmailMessage.id, EmailMessage.submitted_by_id, EmailMessage.subject, EmailMessage.received_at)
+        .where(EmailMessage.submitted_by_id.in_(ids), EmailMessage.status == EmailStatus.UNRESOLVED)
+        .order_by(EmailMessage.received_at, EmailMessage.id)
+    ):
+        digests[row.submitted_by_id].unfiled.add(
+            Item(row.subject or "…", when=row.received_at, kind="mail", email_id=row.id)
+        )
+
+
+def _yesterday(session: Session, chunk: Sequence[Who], digests: dict[int, Digest]) -> None:
+    """What the user logged yesterday (their local yesterday): calls, meetings, notes and mails."""
+    ids = [w.user_id for w in chunk]
+    earliest, _ = _window(chunk)
+    latest = max(local_bounds(w.local_date, w.tz)[0] for w in chunk)
+    for activity in session.scalars(
+        select(Activity)
+        .where(
+            Activity.author_id.in_(ids),
+            Activity.start_at >= earliest,
+            Activity.start_at < latest,
+            Activity.percent != Percent.TODO,
+        )
+        .order_by(Activity.start_at, Activity.id)
+    ).unique():
+        assert activity.author_id is not None
+        digest = digests[activity.author_id]
+        start, end = local_bounds(digest.local_date - timedelta(days=1), digest.tz)
+        if start <= activity.start_at < end:
+            digest.yesterday.add(
+                Item(
+                    activity.label,
+                    when=activity.start_at,
+                    thirdparty=_tp_name(activity),
+                    kind=activity.type_code,
+                    activity_id=activity.id,
+                )
+            )
+
+
+def for_user(session: Session, user: User, *, now: datetime, settings: DigestSettings) -> Digest:
+    """The digest *user* gets for their local date at *now* (``crmbot digest``)."""
+    tz = zone(user.timezone)
+    who = Who(user.id, now.astimezone(tz).date(), tz)
+    return collect(session, [who], now=now, settings=settings)[user.id]
