@@ -292,6 +292,7 @@ def generate(engine: Engine, sizes: Sizes, seed: int = 42, progress: bool = True
             start = NOW - timedelta(seconds=rng.randrange(span))
             people = contact_of.get(tp, [])
             german = companies[tp - 1][1]
+            owner = rng.randint(1, sizes.users)
             yield {
                 "id": i + 1,
                 "type_code": type_code,
@@ -300,7 +301,8 @@ def generate(engine: Engine, sizes: Sizes, seed: int = 42, progress: bool = True
                 "all_day": False,
                 "percent": -1 if type_code.startswith("AC_EMAIL") else 100,
                 "priority": 0,
-                "owner_id": rng.randint(1, sizes.users),
+                "owner_id": owner,
+                "author_id": owner,
                 "thirdparty_id": tp,
                 "contact_id": rng.choice(people) if people else None,
                 "created_at": NOW,
@@ -308,6 +310,37 @@ def generate(engine: Engine, sizes: Sizes, seed: int = 42, progress: bool = True
             }
 
     run(Activity, activities(), "activities")
+
+    def agenda() -> Iterator[dict[str, Any]]:
+        """Per user what a working day holds: a meeting today, to-dos due today, overdue and ahead (for the
+        digest and the reminders)."""
+        next_id = sizes.activities + 1
+        for user_id in range(1, sizes.users + 1):
+            german = user_id % 2 == 1
+            for type_code, offset, label in (
+                ("AC_RDV", timedelta(hours=6), ("Meeting", "Termin")),
+                ("AC_OTH", timedelta(hours=2), ("Follow-up", "Wiedervorlage")),
+                ("AC_OTH", -timedelta(days=3), ("Send the offer", "Angebot schicken")),
+                ("AC_OTH", timedelta(days=4), ("Call back", "Rückruf")),
+            ):
+                yield {
+                    "id": next_id,
+                    "type_code": type_code,
+                    "label": label[1 if german else 0],
+                    "start_at": NOW + offset + timedelta(minutes=rng.randrange(120)),
+                    "all_day": False,
+                    "percent": 0,
+                    "priority": 0,
+                    "owner_id": user_id,
+                    "author_id": user_id,
+                    "thirdparty_id": rng.randint(1, sizes.thirdparties),
+                    "contact_id": None,
+                    "created_at": NOW,
+                    "updated_at": NOW,
+                }
+                next_id += 1
+
+    run(Activity, agenda(), "agenda")
     run(
         ActivityAttendee,
         (

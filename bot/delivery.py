@@ -42,13 +42,14 @@ class Delivery:
         self.mailer = mailer
         self.console_login = console_login  # the user chatting in `crmbot run --console` sees theirs there
 
-    def targets(self, user_id: int, channel: str | None = None) -> list[Target]:
-        """Where to try, in order: the asked or preferred chat (when linked and running), then email."""
+    def targets(self, user_id: int, channel: str | None = None, *, email: bool = True) -> list[Target]:
+        """Where to try, in order: the asked or preferred chat (when linked and running), then email
+        (unless *email* is False)."""
         with self.app.uow(read_only=True) as uow:
             user = uow.session.get(User, user_id)
             if user is None or not user.is_active:
                 return []
-            order = [channel or user.preferred_channel, "email"]
+            order = [channel or user.preferred_channel, *(["email"] if email else [])]
             found: list[Target] = []
             if user.login == self.console_login and "console" in self.chats:
                 found.append(Target("console", user.login))
@@ -62,7 +63,7 @@ class Delivery:
                     )
                     if external:
                         found.append(Target(name, external))
-                elif name == "email" and self.mailer is not None and user.email:
+                elif name == "email" and email and self.mailer is not None and user.email:
                     found.append(Target("email", user.email))
             return found
 
@@ -82,11 +83,12 @@ class Delivery:
         channel: str | None = None,
         text: str | None = None,
         html: str | None = None,
+        email: bool = True,
     ) -> tuple[str, str | None]:
         """Send *reply* to the user: (the channel that took it, the mail's Message-ID when it went by email,
         so a reply to it can be matched). *text* replaces the reply's plain text in the mail. Raises
         DeliveryFailed when no channel took it."""
-        targets = await asyncio.to_thread(self.targets, user_id, channel)
+        targets = await asyncio.to_thread(self.targets, user_id, channel, email=email)
         problems = []
         for target in targets:
             try:

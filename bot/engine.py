@@ -80,6 +80,7 @@ def remember_identity(session: Session, user: User, msg: InboundMessage) -> None
                     display_name=msg.sender.display_name,
                 )
             )
+            users.linked_chat(user, msg.channel)
     except IntegrityError:
         log.info("chat account %s/%s was linked meanwhile", msg.channel, msg.sender.external_id)
 

@@ -20,13 +20,17 @@ from bot.channels.mailer import Mailer, MailerError
 from bot.config import Settings
 from bot.crm.audit import Actor
 from bot.crm.mail import MailProcessor, MailSettings, Notice, Outcome, pending_ids, receive
-from bot.crm.mail.notices import render
+from bot.crm.mail.notices import NoticeText, render
 from bot.crm.models import EmailMessage, ImapState, User
-from bot.messages import OutboundMail, RawMail
+from bot.delivery import Delivery, DeliveryFailed
+from bot.handlers.items import mail_value
+from bot.messages import Choice, OutboundMail, RawMail, Reply
 
 log = logging.getLogger(__name__)
 
 REPLYABLE = frozenset({"unresolved", "receipt", "filed_by_reply"})
+# Told in chat when the user has a linked chat (the answers to mail replies go back by mail).
+CHAT_NOTICES = frozenset({"unresolved", "held"})
 RETRY_FIRST_SECONDS = 2.0  # a mail whose filing failed is tried again after 2, 4, 8 … seconds
 RETRY_MAX_SECONDS = 300.0
 RETRY_LIMIT = 10
@@ -48,6 +52,7 @@ class MailRoom:
         self.settings = settings or mail_settings(app.settings)
         self.processor = MailProcessor(self.settings, app.documents, app.fuzzy)
         self.mailer = mailer
+        self.delivery: Delivery | None = None  # set by `crmbot run` once the chat channels exist
         self.queue: asyncio.Queue[int] = asyncio.Queue()
         self.handled = 0
         self.failures = 0
@@ -109,6 +114,15 @@ class MailRoom:
         address, language, original_id = target
         bot = sorted(self.settings.bot_addresses)[0] if self.settings.bot_addresses else "crm@localhost"
         text = render(notice, language, bot)
+        if self.delivery is not None and notice.kind in CHAT_NOTICES:
+            try:
+                used, _ = await self.delivery.deliver(
+                    notice.user_id, _chat_notice(notice, text), subject=text.subject, email=False
+                )
+                log.info("%s notice for mail %s told by %s", notice.kind, notice.email_id, used)
+                return
+            except DeliveryFailed:
+                pass  # no linked chat, or it failed: by mail below
         if self.mailer is None:
             log.info(
                 "notice %s for mail %s not sent: no outbound mail server configured",
@@ -208,3 +222,12 @@ class DatabaseImapState:
                 uow.session.add(row)
             row.uidvalidity, row.last_uid, row.updated_at = uidvalidity, last_uid, self.clock()
             uow.commit()
+
+
+def _chat_notice(notice: Notice, text: NoticeText) -> Reply:
+    """A notice as a chat message: where the mail could belong becomes buttons that file it."""
+    candidates = notice.params.get("candidates") or [] if notice.kind == "unresolved" else []
+    choices = tuple(
+        Choice(str(c["name"]), mail_value(notice.email_id, f"to:{c['id']}")) for c in candidates[:5]
+    )
+    return Reply(text.text, title=text.subject, choices=choices, data={"email": notice.email_id})

@@ -256,21 +256,14 @@ async def outbound_delivery(app: App) -> AsyncIterator[Delivery]:
             await telegram.app.shutdown()
 
 
-def start_scheduler(
-    app: App,
-    mailer: Mailer | None,
-    slack: SlackChannel | None,
-    telegram: TelegramChannel | None,
-    terminal: ConsoleChannel | None,
-) -> Scheduler:
-    """The scheduled ticks (reminders, digests), delivering on the user's channel with email as the
-    fallback; the user chatting in this terminal gets theirs here."""
+def start_scheduler(app: App, delivery: Delivery, mailer: Mailer | None) -> Scheduler:
+    """The scheduled ticks: reminders and digests through *delivery* (the user's channel, email as the
+    fallback), and the outbox (invitations) through *mailer*."""
     from bot.scheduler import Scheduler
     from bot.scheduler.digest import DigestSender
     from bot.scheduler.outbox import OutboxSender
     from bot.scheduler.reminders import ReminderSender
 
-    delivery = delivery_for(app, mailer, slack, telegram, terminal)
     scheduler = Scheduler()
     scheduler.every_tick("reminders", ReminderSender(app, delivery).tick)
     scheduler.every_tick("digests", DigestSender(app, delivery).tick)
@@ -359,7 +352,9 @@ async def serve(app: App, *, console: bool, console_login: str | None = None) ->
             if channel is not None:
                 background.append(keep_starting(type(channel).__name__, channel.start))
                 stops.append(channel.stop)
-        scheduler = start_scheduler(app, mailer, slack, telegram, terminal)
+        delivery = delivery_for(app, mailer, slack, telegram, terminal)
+        mailroom.delivery = delivery  # "where does this mail belong?" with buttons in the user's chat
+        scheduler = start_scheduler(app, delivery, mailer)
         stops.append(scheduler.stop_async)
         tasks = [asyncio.create_task(job) for job in background]
         await _until_stopped(terminal)

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from bot.cli.context import console, err_console, reported_errors, state
+from bot.cli.context import console, err_console, fail, reported_errors, state
 from bot.crm import users as user_service
 from bot.crm.rights import RIGHTS, effective_rights
 from bot.crm.thirdparties import assign_salesrep
@@ -70,6 +70,66 @@ def user_list(ctx: typer.Context) -> None:
                 rights,
             )
         console.print(table)
+
+
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+@user_app.command("set")
+def user_set(
+    ctx: typer.Context,
+    login: Annotated[str, typer.Argument(help="The user's login.")],
+    timezone: Annotated[str | None, typer.Option("--timezone", help="IANA time zone.")] = None,
+    language: Annotated[str | None, typer.Option("--language", help="en or de.")] = None,
+    channel: Annotated[
+        str | None,
+        typer.Option("--channel", help="Where reminders and digests go: slack, telegram or email."),
+    ] = None,
+    digest_time: Annotated[
+        str | None, typer.Option("--digest-time", help="Local time of the daily digest, HH:MM.")
+    ] = None,
+    digest_days: Annotated[
+        str | None, typer.Option("--digest-days", help="Days of the digest: mon-fri, mon,wed,fri, daily.")
+    ] = None,
+    digest: Annotated[
+        bool | None, typer.Option("--digest/--no-digest", help="Switch the daily digest on or off.")
+    ] = None,
+    reminder_lead: Annotated[
+        int | None,
+        typer.Option("--reminder-lead", help="Minutes before a meeting to remind (0: none)."),
+    ] = None,
+) -> None:
+    """Change a user's time zone, language, channel, digest and meeting reminders."""
+    from datetime import time
+
+    at: time | None = None
+    if digest_time is not None:
+        try:
+            at = time.fromisoformat(digest_time)
+        except ValueError:
+            fail(f"--digest-time {digest_time!r} is not a time like 07:30")
+    with reported_errors(), state(ctx).uow() as uow:
+        user = user_service.require_login(uow.session, login)
+        user_service.update_settings(
+            user,
+            timezone=timezone,
+            language=language,
+            channel=channel,
+            digest_time=at,
+            digest_days=digest_days,
+            digest_enabled=digest,
+            reminder_lead_minutes=reminder_lead,
+        )
+        uow.commit()
+        days = ",".join(
+            ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")[int(d) - 1] for d in user.digest_days
+        )
+        digest_line = f"digest {user.digest_time:%H:%M} {days}" if user.digest_enabled else "no digest"
+        lead = f"{user.reminder_lead_minutes} min" if user.reminder_lead_minutes else "none"
+        console.print(
+            f"{user.login}: {user.timezone}, {user.language}, reminders and digest by "
+            f"{user.preferred_channel}, {digest_line}, meeting reminders {lead} ahead."
+        )
 
 
 @user_app.command("link-code")

@@ -1,6 +1,6 @@
 """Claiming the rows of a send queue exactly once across processes (DESIGN.md §5), for any queue whose rows
 carry ``status``, ``attempts``, ``claimed_by``, ``claimed_at``, ``sent_at`` and ``last_error`` (reminders,
-outbox mail).
+outbox mail, digest runs).
 
 A sender claims a row with a conditional update (``status = 'pending'`` → ``'sending'`` with its worker id);
 only the one whose update changed the row sends. Sending happens outside any transaction; then the row is
@@ -16,13 +16,13 @@ from datetime import datetime, timedelta
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from bot.crm.models import OutboxMail, Reminder, SendStatus
+from bot.crm.models import DigestRun, OutboxMail, Reminder, SendStatus
 
 STALE_CLAIM = timedelta(minutes=10)
 MAX_ATTEMPTS = 8
 BACKOFF = (timedelta(seconds=30), timedelta(minutes=2), timedelta(minutes=10), timedelta(minutes=30))
 
-Queued = Reminder | OutboxMail
+Queued = Reminder | OutboxMail | DigestRun
 
 
 def retry_at(attempts: int, last_try: datetime) -> datetime:

@@ -9,7 +9,7 @@ users, not per user), so a tick at 08:00 for a whole team stays cheap.
 
 Exactly once per user and local date (DESIGN.md §5): ``claim`` inserts a ``digest_runs`` row per user and
 date; the unique key lets only one process win. The sender marks the row sent, or gives it back for a
-retry with backoff.
+retry with the backoff every send queue shares (:mod:`bot.crm.claims`).
 """
 
 from __future__ import annotations
@@ -19,11 +19,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from bot.clock import zone
+from bot.crm import claims
 from bot.crm.models import (
     Activity,
     ActivityAttendee,
@@ -43,10 +44,7 @@ from bot.crm.models import (
 
 CHUNK = 500  # users per query batch (IN lists stay well below every database's parameter limit)
 LIST_LIMIT = 10  # items shown per section; the rest is counted
-STALE_CLAIM = timedelta(minutes=10)
-MAX_ATTEMPTS = 6
 KIND_OF = {ActivityType.MEETING: "meeting", ActivityType.CALL: "call"}
-BACKOFF = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=15), timedelta(minutes=30))
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,11 +205,7 @@ def claim(session: Session, due: Sequence[tuple[int, date]], *, now: datetime, w
 
 def claim_retries(session: Session, *, now: datetime, worker: str, limit: int = 200) -> list[int]:
     """Runs to try again: failed ones whose backoff has passed, and claims a dead process left behind."""
-    session.execute(
-        update(DigestRun)
-        .where(DigestRun.status == SendStatus.SENDING, DigestRun.claimed_at < now - STALE_CLAIM)
-        .values(status=SendStatus.PENDING)
-    )
+    claims.give_back_stale(session, DigestRun, now)
     won = []
     for row in session.execute(
         select(DigestRun.id, DigestRun.attempts, DigestRun.claimed_at)
@@ -219,15 +213,9 @@ def claim_retries(session: Session, *, now: datetime, worker: str, limit: int = 
         .order_by(DigestRun.id)
         .limit(limit)
     ):
-        wait = BACKOFF[min(max(row.attempts, 1), len(BACKOFF)) - 1] if row.attempts else timedelta(0)
-        if row.claimed_at is not None and row.claimed_at + wait > now:
-            continue
-        result = session.execute(
-            update(DigestRun)
-            .where(DigestRun.id == row.id, DigestRun.status == SendStatus.PENDING)
-            .values(status=SendStatus.SENDING, claimed_by=worker[:64], claimed_at=now)
-        )
-        if result.rowcount == 1:  # type: ignore[attr-defined]
+        if claims.ready(row.attempts, row.claimed_at, now) and claims.claim(
+            session, DigestRun, row.id, now=now, worker=worker
+        ):
             won.append(row.id)
     return won
 
@@ -237,29 +225,25 @@ def mark_sent(
     run_id: int,
     *,
     now: datetime,
+    worker: str,
     channel: str,
     items: int,
     actions: dict[str, str],
     mail_message_id: str | None = None,
 ) -> None:
     run = session.get(DigestRun, run_id)
-    if run is None or run.status != SendStatus.SENDING:
+    if run is None or not claims.record_sent(run, now=now, worker=worker):
         return
-    run.status, run.sent_at, run.channel = SendStatus.SENT, now, channel
-    run.items, run.item_actions, run.attempts = items, actions, run.attempts + 1
+    run.channel, run.items, run.item_actions = channel, items, actions
     run.mail_message_id = mail_message_id[:998] if mail_message_id else None
     session.flush()
 
 
 def mark_failed(session: Session, run_id: int, *, now: datetime, error: str) -> None:
     run = session.get(DigestRun, run_id)
-    if run is None or run.status != SendStatus.SENDING:
-        return
-    run.attempts += 1
-    run.last_error = error[:1000]
-    run.claimed_at = now
-    run.status = SendStatus.FAILED if run.attempts >= MAX_ATTEMPTS else SendStatus.PENDING
-    session.flush()
+    if run is not None:
+        claims.record_failure(run, now=now, error=error)
+        session.flush()
 
 
 # -- what goes in -------------------------------------------------------------------------------------------

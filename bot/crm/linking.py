@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.crm.models import ChannelIdentity, LinkCode, User
+from bot.crm.users import linked_chat
 
 DEFAULT_VALIDITY = timedelta(hours=24)
 # No 0/O/1/I/L: codes get read aloud and typed on phones.
@@ -91,5 +92,6 @@ def redeem(
     session.add(
         ChannelIdentity(channel=channel, external_id=external_id, user_id=user.id, display_name=display_name)
     )
+    linked_chat(user, channel)
     session.flush()
     return user

@@ -1,12 +1,8 @@
 """Reminders: claiming the due ones exactly once, marking them sent or failed, and what users do with
 them (done, snooze, cancel, list).
 
-Exactly once across processes (DESIGN.md §5): a sender claims a reminder with a conditional update
-(``status = 'pending'`` → ``'sending'`` with its worker id); only the one whose update changed the row
-sends. Sending happens outside any transaction; then the row is marked sent (late when it went out after
-its grace period) or put back for a retry with backoff. A claim older than ``STALE_CLAIM`` (the sender
-died mid-send) is given back, so a crash delays a reminder but never loses it; a crash between the send
-and the mark can repeat it once — the one duplicate this design allows, as any at-least-once system.
+Exactly once across processes (DESIGN.md §5), with the claim, backoff and stale-claim rules every send
+queue shares (:mod:`bot.crm.claims`); a reminder sent after its grace period is marked late.
 """
 
 from __future__ import annotations
@@ -16,18 +12,16 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.clock import zone
+from bot.crm import claims, invitations
 from bot.crm.activities import Source, add_reminder, log_activity, mark_done
 from bot.crm.models import Activity, ActivityType, Percent, Reminder, ReminderStatus, ThirdParty, User
 
 LATE_AFTER = timedelta(minutes=5)  # sent later than this after its time: marked late ("after downtime")
-STALE_CLAIM = timedelta(minutes=10)
-MAX_ATTEMPTS = 8
-BACKOFF = (timedelta(seconds=30), timedelta(minutes=2), timedelta(minutes=10), timedelta(minutes=30))
 SNOOZES = ("1h", "tomorrow", "week")
 
 
@@ -38,38 +32,21 @@ class Claimed:
     due_at: datetime
 
 
-def _retry_at(attempts: int, last_try: datetime) -> datetime:
-    return last_try + BACKOFF[min(attempts, len(BACKOFF)) - 1] if attempts else last_try
-
-
 def claim_due(session: Session, *, now: datetime, worker: str, limit: int = 100) -> list[Claimed]:
     """Claim up to *limit* due reminders for *worker*; each row is claimed by exactly one caller.
     The caller commits right after, before sending."""
-    session.execute(
-        update(Reminder)
-        .where(Reminder.status == ReminderStatus.SENDING, Reminder.claimed_at < now - STALE_CLAIM)
-        .values(status=ReminderStatus.PENDING)
-    )
+    claims.give_back_stale(session, Reminder, now)
     candidates = session.execute(
         select(Reminder.id, Reminder.user_id, Reminder.due_at, Reminder.attempts, Reminder.claimed_at)
-        .where(
-            Reminder.status == ReminderStatus.PENDING,
-            Reminder.due_at <= now,
-            or_(Reminder.attempts == 0, and_(Reminder.claimed_at.is_not(None), Reminder.claimed_at <= now)),
-        )
+        .where(Reminder.status == ReminderStatus.PENDING, Reminder.due_at <= now)
         .order_by(Reminder.due_at, Reminder.id)
         .limit(limit * 2)
     ).all()
     claimed: list[Claimed] = []
     for row in candidates:
-        if row.attempts and row.claimed_at is not None and _retry_at(row.attempts, row.claimed_at) > now:
+        if not claims.ready(row.attempts, row.claimed_at, now):
             continue
-        result = session.execute(
-            update(Reminder)
-            .where(Reminder.id == row.id, Reminder.status == ReminderStatus.PENDING)
-            .values(status=ReminderStatus.SENDING, claimed_by=worker[:64], claimed_at=now)
-        )
-        if result.rowcount == 1:  # type: ignore[attr-defined]
+        if claims.claim(session, Reminder, row.id, now=now, worker=worker):
             claimed.append(Claimed(row.id, row.user_id, row.due_at))
             if len(claimed) >= limit:
                 break
@@ -81,12 +58,9 @@ def mark_sent(
 ) -> bool:
     """Record the delivery; False when the claim was lost meanwhile (given back as stale)."""
     reminder = session.get(Reminder, reminder_id)
-    if reminder is None or reminder.status != ReminderStatus.SENDING or reminder.claimed_by != worker[:64]:
+    if reminder is None or not claims.record_sent(reminder, now=now, worker=worker):
         return False
-    reminder.status = ReminderStatus.SENT
-    reminder.sent_at = now
     reminder.sent_late = now - reminder.due_at > LATE_AFTER
-    reminder.attempts += 1
     if mail_message_id:
         reminder.mail_message_id = mail_message_id[:998]
     session.flush()
@@ -94,15 +68,11 @@ def mark_sent(
 
 
 def mark_failed(session: Session, reminder_id: int, *, now: datetime, error: str) -> None:
-    """Give the claim back for a retry after backoff; after MAX_ATTEMPTS the reminder is failed."""
+    """Give the claim back for a retry after backoff; after claims.MAX_ATTEMPTS the reminder is failed."""
     reminder = session.get(Reminder, reminder_id)
-    if reminder is None or reminder.status != ReminderStatus.SENDING:
-        return
-    reminder.attempts += 1
-    reminder.last_error = error[:1000]
-    reminder.claimed_at = now
-    reminder.status = ReminderStatus.FAILED if reminder.attempts >= MAX_ATTEMPTS else ReminderStatus.PENDING
-    session.flush()
+    if reminder is not None:
+        claims.record_failure(reminder, now=now, error=error)
+        session.flush()
 
 
 def snooze_until(choice: str, *, now: datetime, tz: ZoneInfo) -> datetime:
@@ -177,9 +147,13 @@ def done_activity(session: Session, activity: Activity, now: datetime) -> None:
     session.flush()
 
 
-def snooze_activity(session: Session, activity: Activity, user: User, until: datetime) -> None:
-    """A to-do is due later (from a digest): it moves to *until*, and so does its reminder (one is made
-    when it had none left)."""
+def snooze_activity(
+    session: Session, activity: Activity, user: User, until: datetime, *, now: datetime
+) -> None:
+    """A to-do or planned call is due later (from a digest): it moves to *until* (its end with it), and so
+    does its reminder (one is made when it had none left); people the bot invited to it get the update."""
+    if activity.end_at is not None:
+        activity.end_at += until - activity.start_at
     activity.start_at = until
     pending = [r for r in _open_reminders(session, activity) if r.user_id == user.id and r.kind != "meeting"]
     if pending:
@@ -190,6 +164,8 @@ def snooze_activity(session: Session, activity: Activity, user: User, until: dat
         add_reminder(
             session, user=user, due_at=until, activity=activity, kind="followup", message=activity.label
         )
+    if activity.ical_uid:
+        invitations.update_invitation(session, activity, now=now)
     session.flush()
 
 

@@ -37,14 +37,7 @@ def add_user(
         raise UserError(f"invalid login {login!r}: use one word without spaces")
     if session.scalar(select(User.id).where(User.login == login)) is not None:
         raise UserError(f"a user with login {login!r} already exists")
-    try:
-        zone(timezone)
-    except ValueError as exc:
-        raise UserError(f"{exc}; use an IANA name such as Europe/Berlin") from None
-    if language not in LANGUAGES:
-        raise UserError(f"unsupported language {language!r}; use one of {', '.join(LANGUAGES)}")
-    if preferred_channel not in CHANNELS:
-        raise UserError(f"unknown channel {preferred_channel!r}; use one of {', '.join(CHANNELS)}")
+    _check(timezone, language, preferred_channel)
     user = User(
         login=login,
         name=name.strip() or login,
@@ -67,6 +60,18 @@ def add_user(
     session.add(user)
     session.flush()
     return user
+
+
+def _check(timezone: str | None, language: str | None, channel: str | None) -> None:
+    if timezone is not None:
+        try:
+            zone(timezone)
+        except ValueError as exc:
+            raise UserError(f"{exc}; use an IANA name such as Europe/Berlin") from None
+    if language is not None and language not in LANGUAGES:
+        raise UserError(f"unsupported language {language!r}; use one of {', '.join(LANGUAGES)}")
+    if channel is not None and channel not in CHANNELS:
+        raise UserError(f"unknown channel {channel!r}; use one of {', '.join(CHANNELS)}")
 
 
 def get_by_login(session: Session, login: str) -> User | None:
@@ -116,3 +121,65 @@ def revoke(session: Session, user: User, right: str) -> bool:
     user.rights = kept
     session.flush()
     return changed
+
+
+CHAT_CHANNELS = ("slack", "telegram")
+
+
+def linked_chat(user: User, channel: str) -> None:
+    """A chat account was just linked: reminders and digests go there from now on, unless the user chose
+    a channel other than the default (email) before."""
+    if channel in CHAT_CHANNELS and user.preferred_channel == "email":
+        user.preferred_channel = channel
+
+
+def update_settings(
+    user: User,
+    *,
+    timezone: str | None = None,
+    language: str | None = None,
+    channel: str | None = None,
+    digest_time: time | None = None,
+    digest_days: str | None = None,
+    digest_enabled: bool | None = None,
+    reminder_lead_minutes: int | None = None,
+) -> None:
+    """Change what a user set (``crmbot user set``); every value is checked first, nothing half-changed."""
+    _check(timezone, language, channel)
+    days = parse_days(digest_days) if digest_days is not None else None
+    if reminder_lead_minutes is not None and not 0 <= reminder_lead_minutes <= 24 * 60:
+        raise UserError("the reminder lead time is 0 (none) to 1440 minutes")
+    for name, value in (
+        ("timezone", timezone),
+        ("language", language),
+        ("preferred_channel", channel),
+        ("digest_time", digest_time),
+        ("digest_days", days),
+        ("digest_enabled", digest_enabled),
+        ("reminder_lead_minutes", reminder_lead_minutes),
+    ):
+        if value is not None:
+            setattr(user, name, value)
+
+
+_DAY_NAMES = {
+    "mon": 1, "tue": 2, "wed": 3, "thu": 4, "fri": 5, "sat": 6, "sun": 7,
+    "mo": 1, "di": 2, "mi": 3, "do": 4, "fr": 5, "sa": 6, "so": 7,
+}  # fmt: skip
+
+
+def parse_days(text: str) -> str:
+    """ "mon-fri", "mon,wed,fri", "mo-sa", "12345" or "daily" -> ISO weekday digits ("12345")."""
+    value = text.strip().lower()
+    if value in ("daily", "all", "täglich"):
+        return "1234567"
+    if value.isdigit() and set(value) <= set("1234567"):
+        return "".join(sorted(set(value)))
+    days: set[int] = set()
+    for part in value.replace(" ", "").split(","):
+        first, _, last = part.partition("-")
+        if first not in _DAY_NAMES or (last and last not in _DAY_NAMES):
+            raise UserError(f"cannot read the days {text!r}; write e.g. mon-fri, mon,wed,fri or 12345")
+        start, end = _DAY_NAMES[first], _DAY_NAMES[last or first]
+        days.update(range(start, end + 1) if start <= end else [*range(start, 8), *range(1, end + 1)])
+    return "".join(str(d) for d in sorted(days))

@@ -48,7 +48,7 @@ def todo_action(value: str, ctx: HandlerContext) -> Reply:
     choice = action.removeprefix("snooze:")
     if action.startswith("snooze:") and choice in reminders.SNOOZES:
         until = reminders.snooze_until(choice, now=ctx.now, tz=ctx.tz)
-        reminders.snooze_activity(ctx.session, activity, ctx.user, until)
+        reminders.snooze_activity(ctx.session, activity, ctx.user, until, now=ctx.now)
         return Reply(
             ctx.t("reminder.snoozed", what=activity.label, when=ctx.when(until, relative=True)),
             actions=(undo_action(ctx),),

@@ -278,6 +278,7 @@ class DigestSender:
                     uow.session,
                     run_id,
                     now=now,
+                    worker=self.worker,
                     channel=channel,
                     items=items,
                     actions=actions,

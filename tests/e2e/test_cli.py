@@ -264,3 +264,34 @@ def test_import_eml_as_a_user_files_received_mail(crmbot: Run, tmp_path: Path) -
     assert "nobody" in proc.stderr
     proc = crmbot("import", "eml", str(tmp_path / "missing.eml"), ok=False)
     assert "missing.eml: no such file or directory" in proc.stderr
+
+
+def test_user_set_changes_channel_digest_and_meeting_reminders(crmbot: Run) -> None:
+    crmbot("init")
+    crmbot("user", "add", "--login", "anna", "--name", "Anna Berger", "--email", "anna@example.com")
+    out = crmbot(
+        "user", "set", "anna", "--timezone", "Europe/Berlin", "--language", "de", "--channel", "telegram",
+        "--digest-time", "07:30", "--digest-days", "mon-sat", "--reminder-lead", "30",
+    ).stdout  # fmt: skip
+    assert out.strip() == (
+        "anna: Europe/Berlin, de, reminders and digest by telegram, digest 07:30 Mon,Tue,Wed,Thu,Fri,Sat, "
+        "meeting reminders 30 min ahead."
+    )
+    out = crmbot(
+        "user", "set", "anna", "--no-digest", "--digest-days", "fri-mon", "--reminder-lead", "0"
+    ).stdout
+    assert "no digest, meeting reminders none ahead." in out
+    for args, message in (
+        (("--digest-days", "someday"), "cannot read the days 'someday'"),
+        (("--digest-time", "25:00"), "--digest-time '25:00' is not a time like 07:30"),
+        (("--timezone", "Mars/Base"), "unknown time zone 'Mars/Base'"),
+        (("--channel", "pigeon"), "unknown channel 'pigeon'"),
+        (("--reminder-lead", "5000"), "the reminder lead time is 0 (none) to 1440 minutes"),
+    ):
+        proc = crmbot("user", "set", "anna", *args, ok=False)
+        assert proc.returncode == 1
+        assert message in proc.stderr
+    unchanged = crmbot("user", "set", "anna").stdout  # the failures changed nothing
+    assert unchanged.strip() == (
+        "anna: Europe/Berlin, de, reminders and digest by telegram, no digest, meeting reminders none ahead."
+    )

@@ -39,6 +39,7 @@ from tests.support.factories import company, person, user
 from tests.support.mail import BOT, Room, mail
 
 BERLIN = ZoneInfo("Europe/Berlin")
+ANNA = "Anna Berger <anna@nordlicht.example>"
 
 
 def utc(*parts: int) -> datetime:
@@ -371,8 +372,8 @@ async def test_a_failed_digest_is_retried_then_sent(app: App) -> None:
         assert (run.status, run.attempts) == (SendStatus.PENDING, 1)
         assert "fake mailer" in (run.last_error or "")
     mailer.fail = False
-    assert await sender.tick(at(MONDAY, 8, 0) + timedelta(seconds=30)) == 0  # backoff
-    assert await sender.tick(at(MONDAY, 8, 1)) == 1
+    assert await sender.tick(at(MONDAY, 8, 0) + timedelta(seconds=10)) == 0  # backoff: 30 s first
+    assert await sender.tick(at(MONDAY, 8, 0) + timedelta(seconds=31)) == 1
     assert await sender.tick(at(MONDAY, 8, 20)) == 0
     assert len(mailer.sent) == 1
 
@@ -527,3 +528,67 @@ async def test_digest_items_in_telegram_keep_the_rest_of_the_list(sqlite_app: Ap
     with app.uow(read_only=True) as uow:
         assert uow.session.get(Activity, ids["due"]).percent == Percent.DONE  # type: ignore[union-attr]
         assert uow.session.scalars(select(DigestRun.channel)).one() == "telegram"
+
+
+async def test_a_mail_the_bot_cannot_file_is_asked_about_in_telegram_and_filed_by_a_tap(
+    sqlite_app: App,
+) -> None:
+    pytest.importorskip("telegram", reason="python-telegram-bot is not installed")
+    from bot.channels.telegram import TelegramChannel, TelegramSettings
+    from bot.crm.models import ChannelIdentity
+    from tests.support.chat_http import serving
+    from tests.support.fake_telegram import FakeTelegram
+
+    app = sqlite_app
+    ids = seed_anna(app)
+    with app.uow() as uow:
+        uow.session.add(ChannelIdentity(channel="telegram", external_id="42", user_id=ids["anna"]))
+        anna = uow.session.get(User, ids["anna"])
+        assert anna is not None
+        anna.preferred_channel = "telegram"
+        uow.commit()
+    async with FakeTelegram() as tg:
+        settings = TelegramSettings(token=tg.token, api_url=tg.base_url, secret="s", poll_timeout=1)
+        async with serving(app, lambda g: TelegramChannel(settings, g), lambda _: {}) as (channel, _, _):
+            room = Room(app)
+            room.room.delivery = Delivery(app, {"telegram": channel.send}, room.mailer)
+            outcome = room.deliver(
+                mail(
+                    "Anna Berger <anna@nordlicht.example>", "k.weber@initech-berlin.example", subject="Termin"
+                )
+            )
+            assert outcome.status == EmailStatus.UNRESOLVED
+            await room.room.notify(outcome)
+            await tg.wait_for(lambda: len(tg.sent) == 1)
+            asked = tg.sent[0]
+            assert asked["text"].startswith("<b>")
+            assert "Termin" in asked["text"]
+            buttons = {
+                b["text"]: b["callback_data"] for row in asked["reply_markup"]["inline_keyboard"] for b in row
+            }
+            assert "Initech GmbH" in buttons
+            assert room.mailer.sent == []  # told in chat, not by mail
+            message = tg.last_message(42)
+            tg.push(tg.callback_update(buttons["Initech GmbH"], message_id=message["message_id"]))
+            await tg.wait_for(lambda: len(tg.sent) == 2)
+            assert tg.sent[1]["text"].startswith("„Termin“ bei Initech GmbH abgelegt.")
+    with app.uow(read_only=True) as uow:
+        row = uow.session.get(EmailMessage, outcome.email_id)
+        assert row is not None
+        assert row.status == EmailStatus.ARCHIVED
+        event = uow.session.get(Activity, row.activity_id)
+        assert event is not None
+        assert event.thirdparty is not None
+        assert event.thirdparty.name == "Initech GmbH"
+
+
+async def test_without_a_linked_chat_the_question_comes_by_mail(app: App) -> None:
+    seed_anna(app)
+    room = Room(app)
+    room.room.delivery = Delivery(app, {}, room.mailer)
+    outcome = room.deliver(
+        mail("Anna Berger <anna@nordlicht.example>", "k.weber@initech-berlin.example", subject="Termin")
+    )
+    await room.room.notify(outcome)
+    assert len(room.mailer.sent) == 1
+    assert "Termin" in str(room.mailer.sent[0]["Subject"])

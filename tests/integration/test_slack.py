@@ -145,6 +145,9 @@ async def test_dm_logs_a_call_and_the_undo_button_takes_it_back(env: Env) -> Non
     assert env.slack.called("users.info")[0].params["user"] == "U1"
     # known by the profile email; now linked, so reminders can find the DM
     assert count(env.app, ChannelIdentity, ChannelIdentity.external_id == "U1") == 1
+    from bot.crm.models import User
+
+    assert count(env.app, User, User.login == "anna", User.preferred_channel == "slack") == 1
 
     status, _ = await press(env, post, "Undo")
     assert status == 200

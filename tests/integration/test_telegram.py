@@ -170,6 +170,8 @@ async def test_start_with_a_link_code_links_the_account(env: Env) -> None:
             select(ChannelIdentity).where(ChannelIdentity.external_id == str(STRANGER))
         ).one()
         assert identity.user_id == users.require_login(uow.session, "bob").id
+        # reminders and digests now come here instead of by email
+        assert users.require_login(uow.session, "bob").preferred_channel == "telegram"
 
 
 async def test_unknown_user_is_refused_and_nothing_is_written(env: Env) -> None:

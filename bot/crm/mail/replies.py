@@ -126,7 +126,7 @@ def _on_item(session: Session, user: User, base: str, action: str, now: datetime
             return t(lang, "reminder.marked_done", what=activity.label)
         if action.startswith("snooze:"):
             until = reminders.snooze_until(action.removeprefix("snooze:"), now=now, tz=zone(user.timezone))
-            reminders.snooze_activity(session, activity, user, until)
+            reminders.snooze_activity(session, activity, user, until, now=now)
             return t(lang, "reminder.snoozed", what=activity.label, when=_when(until, user, now))
         return None
     if kind == "stale" and ident.isdigit() and action in ("remind", "snooze:tomorrow"):
