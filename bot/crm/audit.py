@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.crm.models import (
     AuditLog,
+    DigestRun,
     ImapState,
     LinkCode,
     OutboxMail,
@@ -30,7 +31,8 @@ from bot.crm.models import (
 )
 
 # Derived or bookkeeping rows whose changes are not CRM changes of their own. Outbox mail belongs to the
-# change that queued it (undo withdraws it through bot.crm.invitations) and holds whole messages.
+# change that queued it (undo withdraws it through bot.crm.invitations) and holds whole messages; a digest
+# run only records that the scheduler sent a digest (thousands each morning, nothing to undo).
 _NOT_AUDITED: tuple[type, ...] = (
     AuditLog,
     ImapState,
@@ -40,6 +42,7 @@ _NOT_AUDITED: tuple[type, ...] = (
     LinkCode,
     PendingQuestion,
     OutboxMail,
+    DigestRun,
 )
 SESSION_KEY = "crmbot.actor"
 _SKIPPED_COLUMNS = frozenset({"created_at", "updated_at"})

@@ -17,9 +17,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from typing import cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import Table, and_, bindparam, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -220,23 +221,52 @@ def claim_retries(session: Session, *, now: datetime, worker: str, limit: int = 
     return won
 
 
-def mark_sent(
-    session: Session,
-    run_id: int,
-    *,
-    now: datetime,
-    worker: str,
-    channel: str,
-    items: int,
-    actions: dict[str, str],
-    mail_message_id: str | None = None,
-) -> None:
-    run = session.get(DigestRun, run_id)
-    if run is None or not claims.record_sent(run, now=now, worker=worker):
+@dataclass(frozen=True, slots=True)
+class Sent:
+    run_id: int
+    channel: str
+    items: int
+    actions: dict[str, str]
+    mail_message_id: str | None = None
+
+
+def mark_sent(session: Session, sent: Sequence[Sent], *, now: datetime, worker: str) -> None:
+    """Record deliveries in one statement (executemany): a morning tick marks thousands. A run whose claim
+    was lost meanwhile (given back as stale) is left alone."""
+    if not sent:
         return
-    run.channel, run.items, run.item_actions = channel, items, actions
-    run.mail_message_id = mail_message_id[:998] if mail_message_id else None
-    session.flush()
+    table = cast(Table, DigestRun.__table__)
+    statement = (
+        update(table)
+        .where(
+            table.c.id == bindparam("run_id"),
+            table.c.status == SendStatus.SENDING,
+            table.c.claimed_by == worker[:64],
+        )
+        .values(
+            status=SendStatus.SENT,
+            sent_at=now,
+            updated_at=now,
+            attempts=table.c.attempts + 1,
+            channel=bindparam("channel"),
+            items=bindparam("items"),
+            item_actions=bindparam("actions"),
+            mail_message_id=bindparam("mail_id"),
+        )
+    )
+    session.connection().execute(
+        statement,
+        [
+            {
+                "run_id": s.run_id,
+                "channel": s.channel,
+                "items": s.items,
+                "actions": s.actions,
+                "mail_id": s.mail_message_id[:998] if s.mail_message_id else None,
+            }
+            for s in sent
+        ],
+    )
 
 
 def mark_failed(session: Session, run_id: int, *, now: datetime, error: str) -> None:
@@ -280,23 +310,32 @@ def _window(chunk: Sequence[Who]) -> tuple[datetime, datetime]:
     return min(starts), max(ends)
 
 
-def _tp_name(activity: Activity) -> str | None:
-    return activity.thirdparty.name if activity.thirdparty is not None else None
+_ROW = (
+    Activity.id,
+    Activity.type_code,
+    Activity.label,
+    Activity.start_at,
+    Activity.all_day,
+    Activity.location,
+    ThirdParty.name.label("thirdparty"),
+)
 
 
 def _agenda(session: Session, chunk: Sequence[Who], digests: dict[int, Digest], now: datetime) -> None:
-    """Meetings and planned calls today (own or attended), to-dos due today and overdue."""
+    """Meetings and planned calls today (own or attended), to-dos due today and overdue. Plain rows, not
+    ORM objects: a morning tick reads tens of thousands of them."""
     ids = [w.user_id for w in chunk]
     _, latest_end = _window(chunk)
     open_ = and_(Activity.percent >= 0, Activity.percent < Percent.DONE)
-    owned = session.scalars(
-        select(Activity)
+    owned = session.execute(
+        select(Activity.owner_id.label("user_id"), *_ROW)
+        .outerjoin(ThirdParty, ThirdParty.id == Activity.thirdparty_id)
         .where(Activity.owner_id.in_(ids), open_, Activity.start_at < latest_end)
-        .order_by(Activity.start_at, Activity.id)
-    ).unique()
+    ).all()
     attending = session.execute(
-        select(ActivityAttendee.user_id, Activity)
+        select(ActivityAttendee.user_id, *_ROW)
         .join(Activity, Activity.id == ActivityAttendee.activity_id)
+        .outerjoin(ThirdParty, ThirdParty.id == Activity.thirdparty_id)
         .where(
             ActivityAttendee.user_id.in_(ids),
             Activity.type_code == ActivityType.MEETING,
@@ -304,33 +343,26 @@ def _agenda(session: Session, chunk: Sequence[Who], digests: dict[int, Digest], 
             Activity.start_at < latest_end,
             or_(Activity.owner_id.is_(None), Activity.owner_id != ActivityAttendee.user_id),
         )
-        .order_by(Activity.start_at, Activity.id)
-    ).unique()
-    pairs: list[tuple[int, Activity]] = [(a.owner_id, a) for a in owned if a.owner_id is not None]
-    pairs.extend((user_id, a) for user_id, a in attending if user_id is not None)
-    pairs.sort(key=lambda pair: (pair[1].start_at, pair[1].id))
-    for user_id, activity in pairs:
-        digest = digests[user_id]
+    ).all()
+    rows = sorted([*owned, *attending], key=lambda row: (row.start_at, row.id))
+    for row in rows:
+        digest = digests[row.user_id]
         start, end = local_bounds(digest.local_date, digest.tz)
-        if activity.start_at >= end:
+        if row.start_at >= end:
             continue
-        appointment = activity.type_code in (ActivityType.MEETING, ActivityType.CALL)
+        appointment = row.type_code in (ActivityType.MEETING, ActivityType.CALL)
         item = Item(
-            activity.label,
-            when=activity.start_at,
-            all_day=activity.all_day,
-            thirdparty=_tp_name(activity),
-            detail=activity.location,
-            kind="meeting"
-            if activity.type_code == ActivityType.MEETING
-            else ("call" if appointment else "todo"),
-            activity_id=activity.id,
+            row.label,
+            when=row.start_at,
+            all_day=row.all_day,
+            thirdparty=row.thirdparty,
+            detail=row.location,
+            kind=KIND_OF.get(row.type_code, "todo"),
+            activity_id=row.id,
         )
-        if activity.start_at >= start:
+        if row.start_at >= start:
             (digest.today if appointment else digest.due).add(item)
-        elif (
-            activity.type_code != ActivityType.MEETING
-        ):  # a meeting that has passed was held (or not): no to-do
+        elif row.type_code != ActivityType.MEETING:  # a past meeting was held (or not): not a to-do
             digest.overdue.add(item)
 
 
@@ -343,46 +375,52 @@ def _stale(
 ) -> None:
     """Customers and prospects the user is sales rep for, silent for longer than their threshold."""
     ids = [w.user_id for w in chunk]
-    last_contact = (
-        select(Activity.thirdparty_id, func.max(Activity.start_at).label("last_at"))
+    # The latest contact per third party, looked up through the (third party, start) index for the few
+    # third parties of these users: never a pass over every activity.
+    last_at = (
+        select(func.max(Activity.start_at))
         .where(
-            Activity.thirdparty_id.is_not(None),
+            Activity.thirdparty_id == ThirdParty.id,
             Activity.start_at <= now,
             or_(Activity.percent == Percent.NOT_APPLICABLE, Activity.percent == Percent.DONE),
         )
-        .group_by(Activity.thirdparty_id)
-        .subquery()
+        .correlate(ThirdParty)
+        .scalar_subquery()
     )
-    customer_since = now - timedelta(days=settings.stale_customer_days)
-    prospect_since = now - timedelta(days=settings.stale_prospect_days)
-    is_customer = ThirdParty.customer_type.in_((CustomerType.CUSTOMER, CustomerType.BOTH))
-    since = func.coalesce(last_contact.c.last_at, ThirdParty.created_at)
     rows = session.execute(
         select(
-            SalesRep.user_id, ThirdParty.id, ThirdParty.name, ThirdParty.customer_type, last_contact.c.last_at
+            SalesRep.user_id,
+            ThirdParty.id,
+            ThirdParty.name,
+            ThirdParty.customer_type,
+            ThirdParty.created_at,
+            last_at.label("last_at"),
         )
         .join(ThirdParty, ThirdParty.id == SalesRep.thirdparty_id)
-        .outerjoin(last_contact, last_contact.c.thirdparty_id == ThirdParty.id)
         .where(
             SalesRep.user_id.in_(ids),
             ThirdParty.status == ThirdPartyStatus.ACTIVE,
             ThirdParty.customer_type != CustomerType.NONE,
             ThirdParty.prospect_status != ProspectStatus.DO_NOT_CONTACT,
-            or_(
-                and_(is_customer, since < customer_since),
-                and_(~is_customer, since < prospect_since),
-            ),
         )
-        .order_by(SalesRep.user_id, since, ThirdParty.name)
-    )
+    ).all()
+    customer_since = now - timedelta(days=settings.stale_customer_days)
+    prospect_since = now - timedelta(days=settings.stale_prospect_days)
+    quiet = []
     for row in rows:
-        digest = digests[row.user_id]
+        customer = row.customer_type in (CustomerType.CUSTOMER, CustomerType.BOTH)
+        since = row.last_at or row.created_at
+        if since < (customer_since if customer else prospect_since):
+            quiet.append((row.user_id, since, row.name, row, customer))
+    quiet.sort(key=lambda q: (q[0], q[1], q[2]))
+    for user_id, _, _, row, customer in quiet:
+        digest = digests[user_id]
         days = (
             None
             if row.last_at is None
             else (digest.local_date - row.last_at.astimezone(digest.tz).date()).days
         )
-        kind = "customer" if row.customer_type in (CustomerType.CUSTOMER, CustomerType.BOTH) else "prospect"
+        kind = "customer" if customer else "prospect"
         digest.stale.add(
             Item(row.name, kind="stale", thirdparty=row.name, thirdparty_id=row.id, days=days, detail=kind)
         )
@@ -405,8 +443,9 @@ def _yesterday(session: Session, chunk: Sequence[Who], digests: dict[int, Digest
     ids = [w.user_id for w in chunk]
     earliest, _ = _window(chunk)
     latest = max(local_bounds(w.local_date, w.tz)[0] for w in chunk)
-    for activity in session.scalars(
-        select(Activity)
+    for row in session.execute(
+        select(Activity.author_id.label("user_id"), *_ROW)
+        .outerjoin(ThirdParty, ThirdParty.id == Activity.thirdparty_id)
         .where(
             Activity.author_id.in_(ids),
             Activity.start_at >= earliest,
@@ -414,18 +453,17 @@ def _yesterday(session: Session, chunk: Sequence[Who], digests: dict[int, Digest
             Activity.percent != Percent.TODO,
         )
         .order_by(Activity.start_at, Activity.id)
-    ).unique():
-        assert activity.author_id is not None
-        digest = digests[activity.author_id]
+    ):
+        digest = digests[row.user_id]
         start, end = local_bounds(digest.local_date - timedelta(days=1), digest.tz)
-        if start <= activity.start_at < end:
+        if start <= row.start_at < end:
             digest.yesterday.add(
                 Item(
-                    activity.label,
-                    when=activity.start_at,
-                    thirdparty=_tp_name(activity),
-                    kind=activity.type_code,
-                    activity_id=activity.id,
+                    row.label,
+                    when=row.start_at,
+                    thirdparty=row.thirdparty,
+                    kind=row.type_code,
+                    activity_id=row.id,
                 )
             )
 

@@ -17,7 +17,6 @@ from sqlalchemy import select
 from bot.bootstrap import App
 from bot.clock import zone
 from bot.crm import digest as digests
-from bot.crm.audit import Actor, act_as
 from bot.crm.models import DigestRun, User
 from bot.delivery import Delivery, DeliveryFailed
 from bot.handlers.items import mail_value, stale_value, todo_value
@@ -26,6 +25,9 @@ from bot.messages import Choice, Reply, ReplyItem, ReplySection
 from bot.scheduler.reminders import worker_id
 
 log = logging.getLogger(__name__)
+
+SEND_CONCURRENCY = 8  # digests on their way at once (chat APIs and SMTP answer in tens of milliseconds)
+MARK_BATCH = 50
 
 
 def settings_of(app: App) -> digests.DigestSettings:
@@ -181,27 +183,33 @@ class DigestSender:
         return sent[0]
 
     async def _send(self, runs: list[int], moment: datetime) -> list[str]:
-        """Deliver the claimed runs; returns the channels that took them."""
-        sent = []
-        for run_id, rendered in await asyncio.to_thread(self._render, runs, moment):
-            try:
-                used, message_id = await self.delivery.deliver(
-                    rendered.user_id,
-                    rendered.reply,
-                    subject=rendered.subject,
-                    text=rendered.text,
-                    html=rendered.html,
-                )
-            except DeliveryFailed as exc:
-                log.warning("digest %s not delivered: %s", run_id, exc)
-                await asyncio.to_thread(self._mark, run_id, moment, None, None, 0, {}, str(exc))
-                continue
-            await asyncio.to_thread(
-                self._mark, run_id, moment, used, message_id, rendered.items, rendered.actions, None
-            )
-            log.info("digest %s sent to user %s by %s", run_id, rendered.user_id, used)
-            sent.append(used)
-        return sent
+        """Deliver the claimed runs; returns the channels that took them. Rendered a chunk of users at a
+        time, delivered SEND_CONCURRENCY at once, marked in one transaction per MARK_BATCH (a crash
+        between a send and its mark re-sends at most that many, after the stale-claim time)."""
+        gate = asyncio.Semaphore(SEND_CONCURRENCY)
+
+        async def deliver(run_id: int, ready: _Ready) -> _Done:
+            async with gate:
+                try:
+                    used, message_id = await self.delivery.deliver(
+                        ready.user_id, ready.reply, subject=ready.subject, text=ready.text, html=ready.html
+                    )
+                except DeliveryFailed as exc:
+                    log.warning("digest %s not delivered: %s", run_id, exc)
+                    return _Done(run_id, ready, None, None, str(exc))
+                return _Done(run_id, ready, used, message_id, None)
+
+        channels: list[str] = []
+        for start in range(0, len(runs), digests.CHUNK):
+            rendered = await asyncio.to_thread(self._render, runs[start : start + digests.CHUNK], moment)
+            for first in range(0, len(rendered), MARK_BATCH):
+                batch = rendered[first : first + MARK_BATCH]
+                done = await asyncio.gather(*(deliver(run_id, ready) for run_id, ready in batch))
+                await asyncio.to_thread(self._mark, done, moment)
+                channels.extend(d.channel for d in done if d.channel is not None)
+        if channels:
+            log.info("%d digests sent", len(channels))
+        return channels
 
     def _claim_one(self, user_id: int, now: datetime) -> list[int]:
         with self.app.uow() as uow:
@@ -230,18 +238,18 @@ class DigestSender:
         if not run_ids:
             return []
         with self.app.uow(read_only=True) as uow:
-            runs = [uow.session.get(DigestRun, run_id) for run_id in run_ids]
-            ids = [run.user_id for run in runs if run is not None]
+            runs = list(uow.session.scalars(select(DigestRun).where(DigestRun.id.in_(run_ids))))
+            ids = [run.user_id for run in runs]
             users = {u.id: u for u in uow.session.scalars(select(User).where(User.id.in_(ids)))}
             who = [
                 digests.Who(run.user_id, run.local_date, zone(users[run.user_id].timezone))
                 for run in runs
-                if run is not None and run.user_id in users
+                if run.user_id in users
             ]
             collected = digests.collect(uow.session, who, now=now, settings=self.settings)
             out = []
             for run in runs:
-                if run is None or run.user_id not in users:
+                if run.user_id not in users:
                     continue
                 digest = collected[run.user_id]
                 rendered = render(digest, users[run.user_id], now)
@@ -261,31 +269,17 @@ class DigestSender:
                 )
             return out
 
-    def _mark(
-        self,
-        run_id: int,
-        now: datetime,
-        channel: str | None,
-        message_id: str | None,
-        items: int,
-        actions: dict[str, str],
-        error: str | None,
-    ) -> None:
+    def _mark(self, done: list[_Done], now: datetime) -> None:
         with self.app.uow() as uow:
-            act_as(uow.session, Actor(None, "scheduler", f"digest:{run_id}", now=lambda: now))
-            if error is None and channel is not None:
-                digests.mark_sent(
-                    uow.session,
-                    run_id,
-                    now=now,
-                    worker=self.worker,
-                    channel=channel,
-                    items=items,
-                    actions=actions,
-                    mail_message_id=message_id,
-                )
-            else:
-                digests.mark_failed(uow.session, run_id, now=now, error=error or "not delivered")
+            sent = [
+                digests.Sent(d.run_id, d.channel, d.ready.items, d.ready.actions, d.message_id)
+                for d in done
+                if d.channel is not None
+            ]
+            digests.mark_sent(uow.session, sent, now=now, worker=self.worker)
+            for d in done:
+                if d.channel is None:
+                    digests.mark_failed(uow.session, d.run_id, now=now, error=d.error or "not delivered")
             uow.commit()
 
 
@@ -298,3 +292,12 @@ class _Ready:
     html: str
     items: int
     actions: dict[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class _Done:
+    run_id: int
+    ready: _Ready
+    channel: str | None  # None: not delivered
+    message_id: str | None
+    error: str | None
