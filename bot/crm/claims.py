@@ -12,6 +12,7 @@ delays a row but never loses it; a crash between the send and the mark can repea
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import cast
 
 from sqlalchemy import update
 from sqlalchemy.orm import Session
@@ -72,3 +73,11 @@ def record_failure(row: Queued, *, now: datetime, error: str) -> None:
     row.last_error = error[:1000]
     row.claimed_at = now
     row.status = SendStatus.FAILED if row.attempts >= MAX_ATTEMPTS else SendStatus.PENDING
+
+
+def fail(session: Session, model: type[Queued], row_id: int, *, now: datetime, error: str) -> None:
+    """record_failure for the row *row_id* of *model* (gone: nothing to do)."""
+    row = cast("Queued | None", session.get(model, row_id))
+    if row is not None:
+        record_failure(row, now=now, error=error)
+        session.flush()

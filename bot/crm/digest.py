@@ -270,10 +270,7 @@ def mark_sent(session: Session, sent: Sequence[Sent], *, now: datetime, worker: 
 
 
 def mark_failed(session: Session, run_id: int, *, now: datetime, error: str) -> None:
-    run = session.get(DigestRun, run_id)
-    if run is not None:
-        claims.record_failure(run, now=now, error=error)
-        session.flush()
+    claims.fail(session, DigestRun, run_id, now=now, error=error)
 
 
 # -- what goes in -------------------------------------------------------------------------------------------

@@ -105,10 +105,7 @@ def mark_sent(session: Session, mail_id: int, *, now: datetime, worker: str) -> 
 
 def mark_failed(session: Session, mail_id: int, *, now: datetime, error: str) -> None:
     """Give the claim back for a retry after backoff; after MAX_ATTEMPTS the mail is failed."""
-    row = session.get(OutboxMail, mail_id)
-    if row is not None:
-        claims.record_failure(row, now=now, error=error)
-        session.flush()
+    claims.fail(session, OutboxMail, mail_id, now=now, error=error)
 
 
 def for_activity(session: Session, activity_id: int, kinds: Sequence[str]) -> list[OutboxMail]:

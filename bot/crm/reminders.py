@@ -69,10 +69,7 @@ def mark_sent(
 
 def mark_failed(session: Session, reminder_id: int, *, now: datetime, error: str) -> None:
     """Give the claim back for a retry after backoff; after claims.MAX_ATTEMPTS the reminder is failed."""
-    reminder = session.get(Reminder, reminder_id)
-    if reminder is not None:
-        claims.record_failure(reminder, now=now, error=error)
-        session.flush()
+    claims.fail(session, Reminder, reminder_id, now=now, error=error)
 
 
 def snooze_until(choice: str, *, now: datetime, tz: ZoneInfo) -> datetime:
