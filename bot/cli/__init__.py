@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from bot.cli import calendar, chat, data, mail, schedule, setup, users
+from bot.cli import admin, calendar, chat, data, mail, schedule, setup, users
 from bot.cli.context import CliState
 
 app = typer.Typer(
@@ -62,6 +62,7 @@ data.register(app)
 mail.register(app, data.import_app)
 schedule.register(app)
 calendar.register(app)
+admin.register(app)
 
 
 def main() -> None:

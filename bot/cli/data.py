@@ -1,10 +1,12 @@
-"""Moving data in and out: ``import``, ``export``, ``backup``."""
+"""Moving data in and out: ``import``, ``export``, ``backup``, ``restore``."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 import sys
+from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, TextIO
@@ -108,8 +110,79 @@ def _backup_sqlite(database: str, target: Path) -> None:
         source.close()
 
 
+def _restore_sqlite(source: Path, database: str, now: datetime) -> tuple[str | None, Path | None]:
+    """Replace *database* with the backup *source*; returns the backup's schema revision and where the
+    database that was there is kept (None when there was none)."""
+    from alembic.script import ScriptDirectory
+
+    from storage.migrate import alembic_config
+
+    if not source.is_file():
+        raise CliError(f"{source}: no such file")
+    try:
+        with contextlib.closing(sqlite3.connect(f"file:{source}?mode=ro", uri=True)) as check:
+            status = check.execute("PRAGMA integrity_check").fetchone()
+            tables = {row[0] for row in check.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            revision = (
+                check.execute("SELECT version_num FROM alembic_version").fetchone()
+                if "alembic_version" in tables
+                else None
+            )
+    except sqlite3.DatabaseError as exc:
+        raise CliError(f"{source} is not a SQLite database ({exc}); nothing was changed") from None
+    if status is None or status[0] != "ok":
+        raise CliError(f"{source} is damaged ({status[0] if status else 'no answer'}); nothing was changed")
+    if revision is None or "users" not in tables:
+        raise CliError(f"{source} is not a crmbot database (no schema revision); nothing was changed")
+    scripts = ScriptDirectory.from_config(alembic_config())
+    if scripts.get_revision(revision[0]) is None:
+        raise CliError(
+            f"{source} has schema revision {revision[0]}, newer than this crmbot; upgrade crmbot first"
+        )
+    target = Path(database)
+    kept = None
+    if target.exists():
+        kept = target.with_name(f"{target.stem}.before-restore-{now:%Y%m%dT%H%M%S}{target.suffix}")
+        _backup_sqlite(database, kept)
+    reader = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+    with contextlib.closing(reader) as src, contextlib.closing(sqlite3.connect(target)) as dest:
+        src.backup(dest)
+    return str(revision[0]), kept
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(import_app, name="import")
+
+    @app.command()
+    def restore(
+        ctx: typer.Context,
+        file: Annotated[Path, typer.Argument(help="A backup made with `crmbot backup`.")],
+        yes: Annotated[bool, typer.Option("--yes", help="Replace the database without asking.")] = False,
+    ) -> None:
+        """Replace the SQLite database with a backup (stop `crmbot run` first). The database that was there
+        is kept next to it; an older backup is upgraded to the current schema."""
+        from storage import migrate
+
+        with reported_errors():
+            app_ = state(ctx).app(require_schema=False)
+            url = app_.db.engine.url
+            if url.get_backend_name() != "sqlite":
+                raise CliError(
+                    "restore replaces SQLite databases only; for PostgreSQL use "
+                    f"`pg_restore --clean --dbname {url.database} FILE` (a `pg_dump --format=custom` dump)"
+                )
+            if not url.database or url.database == ":memory:":
+                raise CliError("an in-memory database cannot be restored into")
+            if not yes and not typer.confirm(f"Replace {url.database} with {file}?"):
+                raise CliError("nothing was changed")
+            app_.db.engine.dispose()
+            revision, kept = _restore_sqlite(file, url.database, app_.clock.now())
+            migrate.upgrade(app_.db.engine)
+            if kept is not None:
+                console.print(f"The database that was there is kept as {kept}.")
+            head = migrate.head_revision()
+            upgraded = f", upgraded from schema {revision} to {head}" if revision != head else ""
+            console.print(f"Restored {url.database} from {file}{upgraded}.")
 
     @app.command()
     def export(

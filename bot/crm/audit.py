@@ -213,3 +213,26 @@ def entries_for_source(session: Session, channel: str, source_message_id: str) -
         .order_by(AuditLog.id)
     )
     return list(session.scalars(stmt))
+
+
+def history(
+    session: Session,
+    *,
+    thirdparty_id: int | None = None,
+    user_id: int | None = None,
+    since: datetime | None = None,
+    limit: int = 200,
+) -> list[AuditLog]:
+    """Who changed what, newest first (``crmbot audit``): about one third party (its own row and every
+    record filed under it), by one user, from a moment on."""
+    stmt = select(AuditLog)
+    if thirdparty_id is not None:
+        stmt = stmt.where(
+            (AuditLog.thirdparty_id == thirdparty_id)
+            | ((AuditLog.object_type == "thirdparties") & (AuditLog.object_id == thirdparty_id))
+        )
+    if user_id is not None:
+        stmt = stmt.where(AuditLog.user_id == user_id)
+    if since is not None:
+        stmt = stmt.where(AuditLog.at >= since)
+    return list(session.scalars(stmt.order_by(AuditLog.at.desc(), AuditLog.id.desc()).limit(limit)))

@@ -295,3 +295,60 @@ def test_user_set_changes_channel_digest_and_meeting_reminders(crmbot: Run) -> N
     assert unchanged.strip() == (
         "anna: Europe/Berlin, de, reminders and digest by telegram, no digest, meeting reminders none ahead."
     )
+
+
+def test_backup_and_restore_round_trip(crmbot: Run, tmp_path: Path) -> None:
+    crmbot("init")
+    crmbot("user", "add", "--login", "anna", "--name", "Anna", "--email", "anna@x.example")
+    backup = tmp_path / "backups" / "monday.sqlite3"
+    crmbot("backup", str(backup))
+    crmbot("user", "add", "--login", "bob", "--name", "Bob", "--email", "bob@x.example")
+    refused = crmbot("restore", str(backup), input="n\n", ok=False)  # asks first
+    assert refused.returncode == 1
+    assert "nothing was changed" in refused.stderr
+    assert "bob" in crmbot("user", "list").stdout
+    restored = crmbot("restore", str(backup), "--yes")
+    assert f"Restored {tmp_path / 'data' / 'crmbot.sqlite3'} from {backup}." in restored.stdout.replace(
+        "\n", ""
+    )
+    users = crmbot("user", "list").stdout
+    assert "anna" in users
+    assert "bob" not in users
+    kept = sorted((tmp_path / "data").glob("crmbot.before-restore-*.sqlite3"))
+    assert len(kept) == 1  # what was there before the restore, Bob included
+    with sqlite3.connect(kept[0]) as conn:
+        assert sorted(r[0] for r in conn.execute("select login from users")) == ["anna", "bob"]
+
+
+def test_restore_refuses_what_is_not_a_crmbot_backup_and_upgrades_an_old_one(
+    crmbot: Run, tmp_path: Path
+) -> None:
+    crmbot("init")
+    crmbot("user", "add", "--login", "anna", "--name", "Anna", "--email", "anna@x.example")
+    junk = tmp_path / "junk.sqlite3"
+    junk.write_bytes(b"this is not a database" * 100)
+    other = tmp_path / "other.sqlite3"
+    with sqlite3.connect(other) as conn:
+        conn.execute("create table notes (id integer)")
+    for path, message in (
+        (junk, "is not a SQLite database"),
+        (other, "is not a crmbot database"),
+        (tmp_path / "missing.sqlite3", "no such file"),
+    ):
+        proc = crmbot("restore", str(path), "--yes", ok=False)
+        assert proc.returncode == 1
+        assert message in proc.stderr
+    assert "anna" in crmbot("user", "list").stdout  # nothing changed
+    from sqlalchemy import create_engine
+
+    from storage import migrate
+
+    old = tmp_path / "old.sqlite3"
+    engine = create_engine(f"sqlite:///{old}")
+    migrate.upgrade(engine, "0003")
+    engine.dispose()
+    restored = crmbot("restore", str(old), "--yes").stdout.replace("\n", "")
+    assert "upgraded from schema 0003 to" in restored
+    assert "is up to date" in crmbot("init").stdout
+    postgres = crmbot("--db", "postgresql://crm@127.0.0.1:1/crm", "restore", "x.dump", "--yes", ok=False)
+    assert "pg_restore" in postgres.stderr
