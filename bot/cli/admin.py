@@ -40,11 +40,7 @@ def group_grant(
     right: Annotated[str, typer.Argument(help="A right, see `crmbot rights`.")],
 ) -> None:
     """Give a group a right: every member has it."""
-    with reported_errors(), state(ctx).uow() as uow:
-        group = group_service.require_group(uow.session, name)
-        changed = group_service.grant(uow.session, group, right)
-        uow.commit()
-        console.print(f"Group {group.name} {'now has' if changed else 'already had'} {right}.")
+    _change_group_right(ctx, name, right, give=True)
 
 
 @group_app.command("revoke")
@@ -54,11 +50,18 @@ def group_revoke(
     right: Annotated[str, typer.Argument(help="A right, see `crmbot rights`.")],
 ) -> None:
     """Take a right from a group."""
+    _change_group_right(ctx, name, right, give=False)
+
+
+def _change_group_right(ctx: typer.Context, name: str, right: str, *, give: bool) -> None:
     with reported_errors(), state(ctx).uow() as uow:
         group = group_service.require_group(uow.session, name)
-        changed = group_service.revoke(uow.session, group, right)
+        changed = (group_service.grant if give else group_service.revoke)(uow.session, group, right)
         uow.commit()
-        console.print(f"Group {group.name} {'no longer has' if changed else 'did not have'} {right}.")
+        if give:
+            console.print(f"Group {group.name} {'now has' if changed else 'already had'} {right}.")
+        else:
+            console.print(f"Group {group.name} {'no longer has' if changed else 'did not have'} {right}.")
 
 
 @group_app.command("member")

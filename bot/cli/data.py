@@ -13,6 +13,7 @@ from typing import Annotated, TextIO
 
 import typer
 
+from bot.bootstrap import App
 from bot.cli.context import CliError, console, err_console, progress, reported_errors, state
 from bot.crm.audit import Actor
 
@@ -110,6 +111,16 @@ def _backup_sqlite(database: str, target: Path) -> None:
         source.close()
 
 
+def _sqlite_file(app: App, postgres_advice: str) -> str:
+    """The path of the app's SQLite database file; *postgres_advice* (with ``{db}``) for any other."""
+    url = app.db.engine.url
+    if url.get_backend_name() != "sqlite":
+        raise CliError(postgres_advice.format(db=url.database))
+    if not url.database or url.database == ":memory:":
+        raise CliError("an in-memory database has no file to back up or restore")
+    return url.database
+
+
 def _restore_sqlite(source: Path, database: str, now: datetime) -> tuple[str | None, Path | None]:
     """Replace *database* with the backup *source*; returns the backup's schema revision and where the
     database that was there is kept (None when there was none)."""
@@ -165,24 +176,21 @@ def register(app: typer.Typer) -> None:
 
         with reported_errors():
             app_ = state(ctx).app(require_schema=False)
-            url = app_.db.engine.url
-            if url.get_backend_name() != "sqlite":
-                raise CliError(
-                    "restore replaces SQLite databases only; for PostgreSQL use "
-                    f"`pg_restore --clean --dbname {url.database} FILE` (a `pg_dump --format=custom` dump)"
-                )
-            if not url.database or url.database == ":memory:":
-                raise CliError("an in-memory database cannot be restored into")
-            if not yes and not typer.confirm(f"Replace {url.database} with {file}?"):
+            database = _sqlite_file(
+                app_,
+                "restore replaces SQLite databases only; for PostgreSQL use "
+                "`pg_restore --clean --dbname {db} FILE` (a `pg_dump --format=custom` dump)",
+            )
+            if not yes and not typer.confirm(f"Replace {database} with {file}?"):
                 raise CliError("nothing was changed")
             app_.db.engine.dispose()
-            revision, kept = _restore_sqlite(file, url.database, app_.clock.now())
+            revision, kept = _restore_sqlite(file, database, app_.clock.now())
             migrate.upgrade(app_.db.engine)
             if kept is not None:
                 console.print(f"The database that was there is kept as {kept}.")
             head = migrate.head_revision()
             upgraded = f", upgraded from schema {revision} to {head}" if revision != head else ""
-            console.print(f"Restored {url.database} from {file}{upgraded}.")
+            console.print(f"Restored {database} from {file}{upgraded}.")
 
     @app.command()
     def export(
@@ -211,14 +219,11 @@ def register(app: typer.Typer) -> None:
         """Copy the SQLite database consistently while the bot runs (online backup)."""
         with reported_errors():
             app_ = state(ctx).app(require_schema=False)
-            url = app_.db.engine.url
-            if url.get_backend_name() != "sqlite":
-                raise CliError(
-                    "backup copies SQLite databases only; for PostgreSQL use pg_dump, e.g. "
-                    f"`pg_dump --format=custom --file {file} {url.database}`"
-                    " and restore with `pg_restore --clean --dbname DB FILE`"
-                )
-            if not url.database or url.database == ":memory:":
-                raise CliError("an in-memory database cannot be backed up")
-            _backup_sqlite(url.database, file)
-            console.print(f"Backed up {url.database} to {file}.")
+            database = _sqlite_file(
+                app_,
+                "backup copies SQLite databases only; for PostgreSQL use pg_dump, e.g. "
+                f"`pg_dump --format=custom --file {file} {{db}}` and restore with "
+                "`pg_restore --clean --dbname DB FILE`",
+            )
+            _backup_sqlite(database, file)
+            console.print(f"Backed up {database} to {file}.")

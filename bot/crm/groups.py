@@ -6,8 +6,8 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.crm.models import Group, GroupMember, GroupRight, User
-from bot.crm.rights import check_right
+from bot.crm.models import Group, GroupMember, User
+from bot.crm.rights import grant_to, revoke_from
 from bot.crm.users import UserError
 
 
@@ -37,19 +37,13 @@ def require_group(session: Session, name: str) -> Group:
 
 def grant(session: Session, group: Group, right: str) -> bool:
     """Give the group (and so its members) *right*; False when it had it already."""
-    check_right(right)
-    if any(r.right == right for r in group.rights):
-        return False
-    group.rights.append(GroupRight(right=right))
+    changed = grant_to(group, right)
     session.flush()
-    return True
+    return changed
 
 
 def revoke(session: Session, group: Group, right: str) -> bool:
-    check_right(right)
-    kept = [r for r in group.rights if r.right != right]
-    changed = len(kept) != len(group.rights)
-    group.rights = kept
+    changed = revoke_from(group, right)
     session.flush()
     return changed
 

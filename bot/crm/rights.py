@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select, union
 from sqlalchemy.orm import Session
 
-from bot.crm.models import GroupMember, GroupRight, SalesRep, User, UserRight
+from bot.crm.models import Group, GroupMember, GroupRight, SalesRep, User, UserRight
 
 RIGHTS: dict[str, str] = {
     "thirdparty.read_all": "see every third party, not only those where the user is sales rep",
@@ -56,3 +56,23 @@ def visible_thirdparty_ids(session: Session, user: User) -> frozenset[int] | Non
 
 def has_right(session: Session, user: User, right: str) -> bool:
     return check_right(right) in effective_rights(session, user)
+
+
+def grant_to(holder: User | Group, right: str) -> bool:
+    """Give a user or a group *right*; False when it had it already."""
+    check_right(right)
+    if any(r.right == right for r in holder.rights):
+        return False
+    if isinstance(holder, User):
+        holder.rights.append(UserRight(right=right))
+    else:
+        holder.rights.append(GroupRight(right=right))
+    return True
+
+
+def revoke_from(holder: User | Group, right: str) -> bool:
+    """Take *right* from a user or a group; False when it did not have it."""
+    check_right(right)
+    before = len(holder.rights)
+    holder.rights = [r for r in holder.rights if r.right != right]  # type: ignore[assignment]
+    return len(holder.rights) != before

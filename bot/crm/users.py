@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from bot.clock import zone
 from bot.crm.models import ChannelIdentity, User, UserEmail, UserRight
 from bot.crm.models.user import CHANNELS, LANGUAGES
-from bot.crm.rights import DEFAULT_RIGHTS, RESTRICTED_RIGHTS, check_right
+from bot.crm.rights import DEFAULT_RIGHTS, RESTRICTED_RIGHTS, check_right, grant_to, revoke_from
 from bot.normalize import normalize_email
 
 
@@ -106,19 +106,13 @@ def list_users(session: Session) -> list[User]:
 
 def grant(session: Session, user: User, right: str) -> bool:
     """Give *user* the right; False when they already had it."""
-    check_right(right)
-    if any(r.right == right for r in user.rights):
-        return False
-    user.rights.append(UserRight(right=right))
+    changed = grant_to(user, right)
     session.flush()
-    return True
+    return changed
 
 
 def revoke(session: Session, user: User, right: str) -> bool:
-    check_right(right)
-    kept = [r for r in user.rights if r.right != right]
-    changed = len(kept) != len(user.rights)
-    user.rights = kept
+    changed = revoke_from(user, right)
     session.flush()
     return changed
 
