@@ -21,13 +21,13 @@ from bot.bootstrap import App
 from bot.clock import zone
 from bot.crm import linking, questions, users
 from bot.crm.audit import Actor, act_as
-from bot.crm.errors import AmbiguousMatch, CrmOutcome, NeedsChoice, Option
+from bot.crm.errors import AmbiguousMatch, CrmOutcome, NeedsChoice, NotAllowed, Option
 from bot.crm.gazetteer import DatabaseGazetteer
 from bot.crm.mail.archive import MailProcessor
 from bot.crm.matching import Matcher
 from bot.crm.models import ChannelIdentity, ProcessedMessage, User
-from bot.crm.rights import visible_thirdparty_ids
-from bot.handlers import HandlerContext, handler_for, outcomes
+from bot.crm.rights import scope_of
+from bot.handlers import HandlerContext, handler_for, outcomes, right_needed
 from bot.handlers.items import item_handler
 from bot.i18n import t
 from bot.messages import Choice, InboundMessage, Reply, Sender
@@ -232,16 +232,16 @@ class Engine:
         return _plain_result(reply, linked=user.login)
 
     def _context(self, session: Session, user: User, msg: InboundMessage) -> HandlerContext:
-        visible_ids = visible_thirdparty_ids(session, user)
-        visible = None if visible_ids is None else visible_ids.__contains__
+        scope = scope_of(session, user)
         return HandlerContext(
             session=session,
             user=user,
             lang=user.language,
             tz=zone(user.timezone),
             now=msg.received_at,
-            matcher=Matcher(session, self.app.fuzzy, visible=visible),
+            matcher=Matcher.for_scope(session, self.app.fuzzy, scope),
             message=msg,
+            scope=scope,
             mail=self.mail_processor,
             mail_from=self.app.settings.outbound_from,
         )
@@ -251,8 +251,13 @@ class Engine:
         pressed = item_handler(msg.choice)
         if pressed is not None:  # Done / Snooze on a reminder or a digest item: open questions stay open
             assert msg.choice is not None
-            with session.begin_nested():
-                reply = pressed(msg.choice, ctx)
+            try:
+                if not ctx.scope.may("thirdparty.write"):
+                    raise NotAllowed("thirdparty.write")
+                with session.begin_nested():
+                    reply = pressed(msg.choice, ctx)
+            except CrmOutcome as outcome:
+                reply = outcomes.render(outcome, Intent("remind"), ctx)
             return replace(
                 _with_data(reply, result_data(Intent("remind"), reply)), lang=ctx.lang, tz=user.timezone
             )
@@ -275,11 +280,14 @@ class Engine:
             )
         else:
             text = msg.choice or msg.text
-            gazetteer = DatabaseGazetteer(session, ctx.matcher.visible)
+            gazetteer = DatabaseGazetteer.for_scope(session, ctx.scope)
             intent = parse(text, now=ctx.now, tz=ctx.tz, language=user.language, gazetteer=gazetteer)
             if msg.intent is not None:
                 intent = self._given(msg, ctx, intent, gazetteer)
         try:
+            needed = right_needed(intent)
+            if needed is not None and not ctx.scope.may(needed):
+                raise NotAllowed(needed)
             with session.begin_nested():
                 reply = handler_for(intent)(intent, ctx)
         except NeedsChoice as question:

@@ -236,3 +236,19 @@ def history(
     if since is not None:
         stmt = stmt.where(AuditLog.at >= since)
     return list(session.scalars(stmt.order_by(AuditLog.at.desc(), AuditLog.id.desc()).limit(limit)))
+
+
+def _internal(column: str) -> bool:
+    """Ids, links and search keys: what a reader of "what was created" does not need."""
+    return column in ("id", "is_active") or column.endswith(("_id", "_key", "_lower"))
+
+
+def describe_changes(before: dict[str, Any] | None, after: dict[str, Any] | None, *, fields: int = 6) -> str:
+    """ "field: old → new" for an update; the fields set for a create; "deleted" for a delete."""
+    if before and after:
+        keys = [k for k in after if before.get(k) != after.get(k)]
+        return "; ".join(f"{k}: {before.get(k)!s} → {after.get(k)!s}" for k in keys[:fields])
+    if after:
+        set_ = [(k, v) for k, v in after.items() if not _internal(k) and v not in (None, "", [], {}, False)]
+        return "; ".join(f"{k}={v!s}" for k, v in set_[:fields])
+    return "deleted"

@@ -21,10 +21,11 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from functools import lru_cache
 from typing import Any, cast
 
-from sqlalchemy import Select, bindparam, literal, select, union_all
+from sqlalchemy import Select, bindparam, literal, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from bot.crm.models import Contact, ThirdParty, ThirdPartyKey, ThirdPartyStatus
+from bot.crm.rights import Scope
 from bot.parsers.gazetteer import Entry, MatchKind
 from bot.parsers.vocabulary import STOPWORDS
 
@@ -82,7 +83,11 @@ def _people_statement(words: int, phrases: bool) -> Any:
                 ThirdParty.name,
             )
             .outerjoin(ThirdParty, ThirdParty.id == Contact.thirdparty_id)
-            .where(Contact.is_active.is_(True))
+            .where(
+                Contact.is_active.is_(True),
+                # private contacts only for their creator (the viewer), as rights.Scope.contact_clause
+                or_(Contact.is_private.is_(False), Contact.created_by_id == bindparam("viewer")),
+            )
         )
 
     branches = (
@@ -109,9 +114,26 @@ def _chunks(words: list[str]) -> list[list[str]]:
 
 
 class DatabaseGazetteer:
-    def __init__(self, session: Session, visible: Callable[[int], bool] | None = None) -> None:
+    """*visible* limits third parties (and their contacts) as in the Matcher; *viewer* is the user whose
+    private contacts are found (nobody's without one); *contacts* False finds no contacts at all (a user
+    without ``contact.read``)."""
+
+    def __init__(
+        self,
+        session: Session,
+        visible: Callable[[int], bool] | None = None,
+        *,
+        viewer: int | None = None,
+        contacts: bool = True,
+    ) -> None:
         self.session = session
         self.visible = visible
+        self.viewer = viewer
+        self.contacts = contacts
+
+    @classmethod
+    def for_scope(cls, session: Session, scope: Scope) -> DatabaseGazetteer:
+        return cls(session, scope.visible, viewer=scope.user_id, contacts=scope.may("contact.read"))
 
     def lookup(self, keys: Collection[str]) -> Mapping[str, Sequence[Entry]]:
         keys = [k for k in dict.fromkeys(keys) if k]
@@ -128,11 +150,14 @@ class DatabaseGazetteer:
             ):
                 if self.visible is None or self.visible(ident):
                     found[key].append(Entry("thirdparty", ident, cast(MatchKind, kind), name))
-            people = _people_statement(len(chunk), first and bool(phrases))
+            people = _people_statement(len(chunk), first and bool(phrases)) if self.contacts else None
             if people is None:
                 continue
+            people_params: dict[str, object] = {**params, "viewer": self.viewer}
+            if first and phrases:
+                people_params["phrases"] = phrases
             for key, match, ident, first_name, last, tp_id, tp_name in self.session.execute(
-                people, {**params, "phrases": phrases} if first and phrases else params
+                people, people_params
             ):
                 if tp_id is not None and self.visible is not None and not self.visible(tp_id):
                     continue

@@ -32,6 +32,7 @@ from bot.crm.models import (
     Task,
     Ticket,
 )
+from bot.crm.rights import events_of
 
 # What counts as "contact with the customer", by kind, and which Dolibarr types make up each kind.
 CONTACT_KINDS: dict[str, tuple[str, ...]] = {
@@ -61,10 +62,18 @@ def _latest(session: Session, *conditions: ColumnElement[bool]) -> Activity | No
 
 
 def last_contact(
-    session: Session, thirdparty_id: int, *, now: datetime | None = None, contact_id: int | None = None
+    session: Session,
+    thirdparty_id: int,
+    *,
+    now: datetime | None = None,
+    contact_id: int | None = None,
+    agenda_of: int | None = None,
 ) -> LastContact:
-    """The latest call, meeting, email or note that happened (done or logged), overall and per kind."""
+    """The latest call, meeting, email or note that happened (done or logged), overall and per kind.
+    *agenda_of*: only that user's own and attended events (a user without ``agenda.read_all``)."""
     common = [Activity.thirdparty_id == thirdparty_id, Activity.percent.in_(_HAPPENED)]
+    if agenda_of is not None:
+        common.append(events_of(agenda_of))
     if contact_id is not None:
         common.append(Activity.contact_id == contact_id)
     if now is not None:
@@ -114,9 +123,9 @@ TIMELINE_KINDS = ("activity", "quote", "order", "invoice", "ticket", "project", 
 
 
 def _activity_entries(
-    session: Session, tp: int, since: datetime | None, until: datetime | None, n: int
+    session: Session, tp: int, since: datetime | None, until: datetime | None, n: int, agenda_of: int | None
 ) -> Iterator[TimelineEntry]:
-    stmt = select(Activity).where(Activity.thirdparty_id == tp)
+    stmt = select(Activity).where(Activity.thirdparty_id == tp, events_of(agenda_of))
     if since is not None:
         stmt = stmt.where(Activity.start_at >= since)
     if until is not None:
@@ -210,13 +219,15 @@ def timeline(
     offset: int = 0,
     limit: int = 20,
     kinds: Sequence[str] = TIMELINE_KINDS,
+    agenda_of: int | None = None,
 ) -> TimelinePage:
-    """Everything that happened with a third party, newest first, merged across sources and paged."""
+    """Everything that happened with a third party, newest first, merged across sources and paged.
+    *agenda_of*: of the agenda events, only that user's own and attended ones."""
     n = offset + limit + 1  # each source yields at most this many; one more tells whether a next page exists
     sources: list[Iterator[TimelineEntry]] = []
     tp = thirdparty_id
     if "activity" in kinds:
-        sources.append(_activity_entries(session, tp, since, until, n))
+        sources.append(_activity_entries(session, tp, since, until, n, agenda_of))
     for kind, model in (("quote", Quote), ("order", Order), ("invoice", Invoice)):
         if kind in kinds:
             sources.append(_dated_entries(session, model, kind, tp, since, until, n))
@@ -256,7 +267,9 @@ class OpenItems:
         return sum((i.total_ttc for i in self.invoices), Decimal(0))
 
 
-def open_items(session: Session, thirdparty_id: int, *, now: datetime) -> OpenItems:
+def open_items(
+    session: Session, thirdparty_id: int, *, now: datetime, agenda_of: int | None = None
+) -> OpenItems:
     tp = thirdparty_id
     quotes = list(
         session.scalars(
@@ -296,6 +309,7 @@ def open_items(session: Session, thirdparty_id: int, *, now: datetime) -> OpenIt
             select(Activity)
             .where(
                 Activity.thirdparty_id == tp,
+                events_of(agenda_of),
                 Activity.percent >= 0,
                 Activity.percent < 100,
             )

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from rapidfuzz import fuzz, process
-from sqlalchemy import event, func, select
+from sqlalchemy import ColumnElement, event, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.crm.models import (
@@ -27,6 +27,7 @@ from bot.crm.models import (
     ThirdPartyKey,
     ThirdPartyStatus,
 )
+from bot.crm.rights import Scope
 from bot.normalize import email_domain, fold, is_freemail, name_key, normalize_email
 
 Kind = Literal["thirdparty", "contact"]
@@ -178,7 +179,8 @@ def invalidate_on_change(session_factory: sessionmaker[Session], fuzzy: FuzzyNam
 
 
 class Matcher:
-    """Matching against one session. ``visible`` (optional) limits third parties to those a user may see."""
+    """Matching against one session. ``visible`` and ``contacts`` (optional) limit third parties and
+    contacts to those a user may see."""
 
     def __init__(
         self,
@@ -186,12 +188,22 @@ class Matcher:
         fuzzy: FuzzyNames | None = None,
         *,
         visible: Callable[[int], bool] | None = None,
+        contacts: ColumnElement[bool] | None = None,
         include_closed: bool = False,
     ) -> None:
         self.session = session
         self.fuzzy = fuzzy or FuzzyNames()
         self.visible = visible
+        self.contacts = contacts  # the contacts the user may see (rights.Scope.contact_clause); None: all
         self.include_closed = include_closed
+        # Set when a record matched but the user may not see it: mail routing says so in its stored reason
+        # (never in anything the user is shown).
+        self.hidden = False
+
+    @classmethod
+    def for_scope(cls, session: Session, fuzzy: FuzzyNames | None, scope: Scope) -> Matcher:
+        """A matcher that finds only what *scope*'s user may see."""
+        return cls(session, fuzzy, visible=scope.visible, contacts=scope.contact_clause())
 
     # -- third parties --------------------------------------------------------------------------------
 
@@ -208,6 +220,7 @@ class Matcher:
             if status != ThirdPartyStatus.ACTIVE and not self.include_closed:
                 continue
             if self.visible is not None and not self.visible(ident):
+                self.hidden = True
                 continue
             reason, score = wanted[ident]
             out.append(Candidate("thirdparty", ident, name, score, reason))
@@ -293,6 +306,8 @@ class Matcher:
             .join(ContactEmail, ContactEmail.contact_id == Contact.id)
             .where(ContactEmail.email_lower == normalized, Contact.is_active.is_(True))
         )
+        if self.contacts is not None:
+            primary, extra = primary.where(self.contacts), extra.where(self.contacts)
         seen: dict[int, Contact] = {}
         for contact in list(self.session.scalars(primary)) + list(self.session.scalars(extra)):
             seen.setdefault(contact.id, contact)
@@ -303,6 +318,7 @@ class Matcher:
     ) -> Candidate | None:
         tp = contact.thirdparty
         if tp is not None and self.visible is not None and not self.visible(tp.id):
+            self.hidden = True
             return None
         return Candidate(
             "contact",
@@ -316,6 +332,8 @@ class Matcher:
 
     def _contacts_where(self, *conditions: object, thirdparty_ids: Sequence[int] | None) -> list[Contact]:
         stmt = select(Contact).where(Contact.is_active.is_(True), *conditions)  # type: ignore[arg-type]
+        if self.contacts is not None:
+            stmt = stmt.where(self.contacts)
         if thirdparty_ids is not None:
             stmt = stmt.where(Contact.thirdparty_id.in_(thirdparty_ids))
         return list(self.session.scalars(stmt.limit(200)))

@@ -2,10 +2,23 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select, union
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, false, or_, select, true, union
 from sqlalchemy.orm import Session
 
-from bot.crm.models import Group, GroupMember, GroupRight, SalesRep, User, UserRight
+from bot.crm.models import (
+    Activity,
+    ActivityAttendee,
+    Contact,
+    Group,
+    GroupMember,
+    GroupRight,
+    SalesRep,
+    User,
+    UserRight,
+)
 
 RIGHTS: dict[str, str] = {
     "thirdparty.read_all": "see every third party, not only those where the user is sales rep",
@@ -17,8 +30,9 @@ RIGHTS: dict[str, str] = {
     "admin": "manage users, groups, rights and settings",
 }
 
-# A sales team member added without options: Dolibarr's "client voir" plus write.
-DEFAULT_RIGHTS = ("thirdparty.read_all", "thirdparty.write", "contact.read")
+# A sales team member added without options: Dolibarr's "client voir", the team's customer history
+# ("allactions read") and write. Restricted: own third parties and own agenda only.
+DEFAULT_RIGHTS = ("thirdparty.read_all", "thirdparty.write", "contact.read", "agenda.read_all")
 RESTRICTED_RIGHTS = ("thirdparty.write", "contact.read")
 
 
@@ -47,11 +61,66 @@ def effective_rights(session: Session, user: User) -> frozenset[str]:
     return frozenset(session.scalars(union(own, inherited)))
 
 
-def visible_thirdparty_ids(session: Session, user: User) -> frozenset[int] | None:
-    """The third parties *user* may see: None means all of them (``thirdparty.read_all``)."""
-    if "thirdparty.read_all" in effective_rights(session, user):
-        return None
-    return frozenset(session.scalars(select(SalesRep.thirdparty_id).where(SalesRep.user_id == user.id)))
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """What one user may see and do, worked out once per message (or mail, or digest).
+
+    * third parties: all with ``thirdparty.read_all``, else those where the user is sales rep;
+    * contacts: none without ``contact.read``; private contacts only for their creator; a contact of a
+      third party the user may not see is not there either;
+    * agenda events: every user's with ``agenda.read_all``, else the user's own and those they attend.
+    """
+
+    user_id: int
+    rights: frozenset[str]
+    thirdparty_ids: frozenset[int] | None  # None: every third party
+
+    def may(self, right: str) -> bool:
+        return check_right(right) in self.rights
+
+    @property
+    def visible(self) -> Callable[[int], bool] | None:
+        """The third-party test for matchers and gazetteers; None when every third party is visible."""
+        return None if self.thirdparty_ids is None else self.thirdparty_ids.__contains__
+
+    def sees_thirdparty(self, thirdparty_id: int | None) -> bool:
+        if thirdparty_id is None:
+            return False
+        return self.thirdparty_ids is None or thirdparty_id in self.thirdparty_ids
+
+    def sees_contact(self, contact: Contact) -> bool:
+        if "contact.read" not in self.rights:
+            return False
+        if contact.is_private and contact.created_by_id != self.user_id:
+            return False
+        return contact.thirdparty_id is None or self.sees_thirdparty(contact.thirdparty_id)
+
+    def contact_clause(self) -> ColumnElement[bool]:
+        """The contacts this user may see, as SQL (the third-party part is left to ``visible``)."""
+        if "contact.read" not in self.rights:
+            return false()
+        return or_(Contact.is_private.is_(False), Contact.created_by_id == self.user_id)
+
+    @property
+    def own_agenda(self) -> int | None:
+        """The user whose events alone may be shown, or None for everyone's (``agenda.read_all``)."""
+        return None if "agenda.read_all" in self.rights else self.user_id
+
+
+def scope_of(session: Session, user: User) -> Scope:
+    rights = effective_rights(session, user)
+    ids = None
+    if "thirdparty.read_all" not in rights:
+        ids = frozenset(session.scalars(select(SalesRep.thirdparty_id).where(SalesRep.user_id == user.id)))
+    return Scope(user.id, rights, ids)
+
+
+def events_of(user_id: int | None) -> ColumnElement[bool]:
+    """SQL: the agenda events of *user_id* (owned or attended); every event for None."""
+    if user_id is None:
+        return true()
+    attended = select(ActivityAttendee.activity_id).where(ActivityAttendee.user_id == user_id)
+    return or_(Activity.owner_id == user_id, Activity.id.in_(attended))
 
 
 def has_right(session: Session, user: User, right: str) -> bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from bot.handlers import agenda, logs, queries, records, undo
+from bot.handlers import admin, agenda, logs, privacy, queries, records, undo
 from bot.handlers.context import HandlerContext
 from bot.messages import Reply
 from bot.parsers.intents import Intent
@@ -28,11 +28,34 @@ HANDLERS: dict[str, Handler] = {
     "create_thirdparty": records.create_thirdparty,
     "create_contact": records.create_contact,
     "undo": undo.undo,
+    "consent": privacy.consent,
+    "never_log": privacy.never_log,
+    "changes": admin.changes,
+    "admin": admin.admin,
 }
+
+
+# The right an intent needs besides seeing its third party (DESIGN.md §6; bot.crm.rights). Reading needs
+# none: what a user may not see is simply not found.
+RIGHT_NEEDED: dict[str, str] = {
+    "log_call": "thirdparty.write",
+    "log_meeting": "thirdparty.write",
+    "log_note": "thirdparty.write",
+    "log_email": "thirdparty.write",
+    "remind": "thirdparty.write",
+    "create_thirdparty": "thirdparty.write",
+    "create_contact": "thirdparty.write",
+    "undo": "thirdparty.write",
+    "consent": "thirdparty.write",
+}
+
+
+def right_needed(intent: Intent) -> str | None:
+    return RIGHT_NEEDED.get(intent.name)
 
 
 def handler_for(intent: Intent) -> Handler:
     return HANDLERS.get(intent.name, queries.unknown)
 
 
-__all__ = ["HANDLERS", "Handler", "HandlerContext", "handler_for"]
+__all__ = ["HANDLERS", "RIGHT_NEEDED", "Handler", "HandlerContext", "handler_for", "right_needed"]

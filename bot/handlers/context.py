@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from bot.crm.mail.archive import MailProcessor
 from bot.crm.matching import Matcher
 from bot.crm.models import User
+from bot.crm.rights import Scope
 from bot.i18n import format_when, t
 from bot.messages import InboundMessage
 
@@ -24,6 +25,7 @@ class HandlerContext:
     now: datetime
     matcher: Matcher
     message: InboundMessage
+    scope: Scope  # what the user may see and do (bot.crm.rights)
     mail: MailProcessor | None = None  # files mail from chat (a digest's unfiled mail)
     mail_from: str | None = None  # the bot's own address: Sender of the mail it sends for the user
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from bot.crm import history
-from bot.crm.models import Activity, CustomerType, ThirdParty, User
+from bot.crm.errors import NotAllowed
+from bot.crm.models import Activity, Contact, CustomerType, ThirdParty, User
 from bot.handlers import resolve
 from bot.handlers.context import HandlerContext
 from bot.handlers.render import attendee_names, first_line, kind_label, money, thirdparty_ref
@@ -37,7 +38,7 @@ def _summary(activity: Activity) -> str:
 
 def last_contact(intent: Intent, ctx: HandlerContext) -> Reply:
     tp = resolve.thirdparty(ctx, intent)
-    found = history.last_contact(ctx.session, tp.id, now=ctx.now)
+    found = history.last_contact(ctx.session, tp.id, now=ctx.now, agenda_of=ctx.scope.own_agenda)
     data = {"thirdparty": thirdparty_ref(tp)}
     latest = found.latest
     if latest is None:
@@ -76,7 +77,13 @@ def _history_line(ctx: HandlerContext, entry: history.TimelineEntry) -> str:
 
 def history_(intent: Intent, ctx: HandlerContext) -> Reply:
     tp = resolve.thirdparty(ctx, intent)
-    page = history.timeline(ctx.session, tp.id, offset=intent.page * HISTORY_PAGE, limit=HISTORY_PAGE)
+    page = history.timeline(
+        ctx.session,
+        tp.id,
+        offset=intent.page * HISTORY_PAGE,
+        limit=HISTORY_PAGE,
+        agenda_of=ctx.scope.own_agenda,
+    )
     data = {"thirdparty": thirdparty_ref(tp)}
     if not page.entries:
         return Reply(ctx.t("history.empty", name=tp.name), data=data)
@@ -98,14 +105,16 @@ def _contact_line(contact: object) -> str:
     return " · ".join(parts)
 
 
+def _visible_contacts(ctx: HandlerContext, tp: ThirdParty) -> list[Contact]:
+    return [c for c in history.contacts_of(ctx.session, tp.id) if ctx.scope.sees_contact(c)]
+
+
 def contacts(intent: Intent, ctx: HandlerContext) -> Reply:
     tp = resolve.thirdparty(ctx, intent)
-    people = [
-        c
-        for c in history.contacts_of(ctx.session, tp.id)
-        if not c.is_private or c.created_by_id == ctx.user.id
-    ]
+    people = _visible_contacts(ctx, tp)
     data = {"thirdparty": thirdparty_ref(tp)}
+    if not ctx.scope.may("contact.read"):
+        raise NotAllowed("contact.read")
     if not people:
         return Reply(ctx.t("contacts.none", name=tp.name), data=data)
     return Reply(
@@ -117,7 +126,7 @@ def contacts(intent: Intent, ctx: HandlerContext) -> Reply:
 
 
 def _open_lines(ctx: HandlerContext, tp: ThirdParty) -> list[str]:
-    items = history.open_items(ctx.session, tp.id, now=ctx.now)
+    items = history.open_items(ctx.session, tp.id, now=ctx.now, agenda_of=ctx.scope.own_agenda)
     lines = []
     for q in items.quotes:
         lines.append(
@@ -173,13 +182,13 @@ def _relation(ctx: HandlerContext, tp: ThirdParty) -> str:
 def show(intent: Intent, ctx: HandlerContext) -> Reply:
     tp = resolve.thirdparty(ctx, intent)
     lines = [" · ".join(p for p in (tp.phone, tp.email, tp.website) if p)]
-    people = history.contacts_of(ctx.session, tp.id)
+    people = _visible_contacts(ctx, tp)
     if people:
         names = ", ".join(c.full_name for c in people[:6]) + (" …" if len(people) > 6 else "")
         lines.append(ctx.t("card.contacts", names=names))
     else:
         lines.append(ctx.t("card.no_contacts"))
-    latest = history.last_contact(ctx.session, tp.id, now=ctx.now).latest
+    latest = history.last_contact(ctx.session, tp.id, now=ctx.now, agenda_of=ctx.scope.own_agenda).latest
     if latest is not None:
         lines.append(
             ctx.t(

@@ -148,6 +148,7 @@ TEXTS: dict[str, str] = {
     "• letzter Kontakt ACME · Verlauf Hooli · Ansprechpartner bei Initech · Was ist offen bei ACME\n"
     "• Was steht heute an?\n"
     "• neue Firma Cyberdyne Systems · neuer Kontakt Sarah Connor bei Cyberdyne Systems\n"
+    "• Max Mustermann will keine Werbung · nie archivieren max@example.com · wer hat ACME geändert?\n"
     "• rückgängig\n"
     "Ein Firmenname allein zeigt die Firmenkarte.",
     "unknown.reply": "Das habe ich nicht verstanden. Ich erfasse Anrufe, Termine, Notizen und E-Mails "
@@ -256,4 +257,47 @@ TEXTS: dict[str, str] = {
     "invite.text.when": "Wann: {when}",
     "invite.text.where": "Wo: {where}",
     "invite.text.who": "Wer: {who}",
+    "admin.granted": "{login} hat jetzt {right}.",
+    "admin.had": "{login} hatte {right} schon.",
+    "admin.revoked": "{login} hat {right} nicht mehr.",
+    "admin.not_had": "{login} hatte {right} nicht.",
+    "admin.member_added": "{login} ist jetzt in der Gruppe {group}.",
+    "admin.member_already": "{login} war schon in der Gruppe {group}.",
+    "admin.member_removed": "{login} ist nicht mehr in der Gruppe {group}.",
+    "admin.member_not": "{login} war nicht in der Gruppe {group}.",
+    "admin.salesrep": "{login} betreut jetzt {name}.",
+    "admin.salesrep_already": "{login} betreute {name} schon.",
+    "admin.rights": "Rechte von {login}: {rights}",
+    "admin.unknown_user": "Es gibt keinen Benutzer mit dem Login {login}.",
+    "admin.unknown_group": "Es gibt keine Gruppe {group}.",
+    "admin.unknown_right": "{right} ist kein Recht. Rechte: {rights}",
+    "changes.title": "Änderungen bei {name}",
+    "changes.none": "Für {name} sind keine Änderungen verzeichnet.",
+    "changes.line": "{when} · {who} ({channel}) · {object} {label} {action}: {what}",
+    "changes.more": "… und {n} frühere (crmbot audit --thirdparty zeigt alle).",
+    "changes.system": "der Bot",
+    "changes.action.create": "angelegt",
+    "changes.action.update": "geändert",
+    "changes.action.delete": "gelöscht",
+    "changes.object.thirdparties": "Firma",
+    "changes.object.contacts": "Kontakt",
+    "changes.object.activities": "Termin",
+    "changes.object.email_messages": "E-Mail",
+    "changes.object.documents": "Dokument",
+    "changes.object.consents": "Einwilligung",
+    "consent.withdrawn": "Notiert: {name} möchte keine {purpose} (Stand {when}). Rückgängig nimmt es zurück.",
+    "consent.granted": "Notiert: {name} ist mit {purpose} einverstanden (Stand {when}). Rückgängig nimmt es "
+    "zurück.",
+    "consent.purpose.marketing": "Werbung",
+    "consent.purpose.processing": "Datenverarbeitung",
+    "consent.which": "Welche(r) „{query}“?",
+    "consent.unknown": "Einen Kontakt „{name}“ kenne ich nicht. Es wurde nichts eingetragen.",
+    "never_log.added_address": "E-Mails mit {pattern} werden ab jetzt nie archiviert.",
+    "never_log.added_domain": "E-Mails mit allen bei {pattern} werden ab jetzt nie archiviert.",
+    "never_log.removed": "{pattern} steht nicht mehr auf der Nie-archivieren-Liste; E-Mails werden wieder "
+    "archiviert.",
+    "never_log.not_listed": "{pattern} stand nicht auf der Nie-archivieren-Liste.",
+    "never_log.bad": "„{pattern}“ ist weder eine E-Mail-Adresse noch eine Domain. Es wurde nichts geändert.",
+    "never_log.title": "Nie archiviert",
+    "never_log.empty": "Die Nie-archivieren-Liste ist leer.",
 }

@@ -28,6 +28,10 @@ INTENT_NAMES = (
     "create_thirdparty",
     "create_contact",
     "undo",
+    "consent",
+    "never_log",
+    "changes",
+    "admin",
     "help",
     "unknown",
 )

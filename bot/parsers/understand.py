@@ -23,6 +23,7 @@ from bot.parsers import classify, invitation, spelling
 from bot.parsers.commands import parse_command
 from bot.parsers.dates import DateMatch, find_dates
 from bot.parsers.gazetteer import Gazetteer
+from bot.parsers.governance import parse_governance
 from bot.parsers.intents import Intent, Mention
 from bot.parsers.mentions import find_mentions, unknown_names
 from bot.parsers.nlp import Token, detect_language, model_entities, tokenize
@@ -162,6 +163,9 @@ def parse(
     text = _clean(text)
     if not text:
         return Intent("unknown", language=language)
+    governance = parse_governance(text)  # logins, rights and addresses: before any spelling fix
+    if governance is not None:
+        return replace(governance, language=detect_language(text, language))
     text = _fix_typos(text, gazetteer)
     lang = detect_language(text, language)
     rest, invite = invitation.cut(text)

@@ -19,7 +19,7 @@ from bot.clock import zone
 from bot.crm import reminders
 from bot.crm.activities import Source
 from bot.crm.models import Activity, DigestRun, Reminder, ThirdParty, User
-from bot.crm.rights import visible_thirdparty_ids
+from bot.crm.rights import scope_of
 from bot.i18n import format_when, t
 from bot.normalize import fold
 
@@ -131,8 +131,7 @@ def _on_item(session: Session, user: User, base: str, action: str, now: datetime
         return None
     if kind == "stale" and ident.isdigit() and action in ("remind", "snooze:tomorrow"):
         tp = session.get(ThirdParty, int(ident))
-        visible = visible_thirdparty_ids(session, user)
-        if tp is None or (visible is not None and tp.id not in visible):
+        if tp is None or not scope_of(session, user).sees_thirdparty(tp.id):
             return None
         return _remind_stale(session, user, tp, now)
     return None

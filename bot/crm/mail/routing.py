@@ -71,9 +71,22 @@ class Router:
         self.settings = settings
 
     def _visible(self, tp_id: int | None) -> bool:
-        return tp_id is not None and (self.matcher.visible is None or self.matcher.visible(tp_id))
+        if tp_id is None:
+            return False
+        if self.matcher.visible is not None and not self.matcher.visible(tp_id):
+            self.matcher.hidden = True
+            return False
+        return True
 
     def route(self, parsed: ParsedEmail, envelope: Envelope, found: Parties) -> Route:
+        self.matcher.hidden = False
+        route = self._route(parsed, envelope, found)
+        if not route.decided and self.matcher.hidden:
+            # Stored for the admin; the user's notice shows only candidates they may see.
+            route.reason = f"{route.reason}; it matches a third party the sender may not see"
+        return route
+
+    def _route(self, parsed: ParsedEmail, envelope: Envelope, found: Parties) -> Route:
         for rule, words in _explicit_tokens(parsed, envelope, self.settings):
             result = self.matcher.thirdparty_by_name(words)
             best = result.best
