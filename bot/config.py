@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, SecretStr, ValidationError, field_validator
+from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict
 
 ENV_PREFIX = "CRMBOT_"
@@ -88,7 +88,7 @@ class Settings(BaseSettings):
     )
 
     data_dir: Path = Path("data")
-    database_url: str | None = None
+    database_url: str | None = Field(default=None, repr=False)  # may carry a password: not in repr()
     now: datetime | None = None
     log_level: str = "INFO"
 
@@ -96,6 +96,7 @@ class Settings(BaseSettings):
     mail_addresses: CommaList = []
     internal_domains: CommaList = []  # the company's own domains: never a customer
     smtp_listen: str = "127.0.0.1:8025"  # "off" to run without the SMTP server
+    # The largest mail taken in: SMTP answers 552; from IMAP or `crmbot import eml` it is kept as `rejected`.
     smtp_max_bytes: int = 25 * 1024 * 1024
     smtp_tls_cert: Path | None = None  # with smtp_tls_key: offer STARTTLS
     smtp_tls_key: Path | None = None
@@ -118,10 +119,21 @@ class Settings(BaseSettings):
     mail_loop_limit: int = 20  # mails from one sender to the same recipients in the window before holding
     mail_loop_window_minutes: int = 120
 
+    # Limits: a file or batch over them is refused with an error that names the limit.
+    import_max_bytes: int = 200 * 1024 * 1024  # `crmbot import thirdparties|contacts`: file size
+    import_max_rows: int = 1_000_000  # … and records in the file
+    batch_max_lines: int = 1_000_000  # `crmbot say --batch`: input lines
+
     # Daily digest (per-user time, days and on/off live on the user: `crmbot user set`).
     digest_stale_customer_days: int = 30  # a customer with no contact for this long is listed as stale
     digest_stale_prospect_days: int = 14
     digest_catch_up_hours: int = 12  # a digest missed while the bot was down still goes out this long after
+
+    # GDPR retention (Dolibarr datapolicy): anonymise what has been idle this many months; 0 = never.
+    retention_prospect_months: int = 0  # prospects, and third parties neither customer nor supplier
+    retention_customer_months: int = 0  # customers never invoiced (invoiced ones are kept, as in Dolibarr)
+    retention_supplier_months: int = 0
+    retention_contact_months: int = 0
 
     # HTTP (one ASGI app): Slack events, Telegram webhook, health, metrics; "off" to disable.
     http_listen: str = "127.0.0.1:8080"
@@ -141,6 +153,25 @@ class Settings(BaseSettings):
     telegram_secret: SecretStr | None = None  # webhook secret token; derived from the bot token when unset
 
     _split_lists = field_validator("mail_addresses", "internal_domains", mode="before")(_split)
+
+    @field_validator("smtp_max_bytes", "import_max_bytes", "import_max_rows", "batch_max_lines")
+    @classmethod
+    def _positive(cls, value: int) -> int:
+        if value < 1:
+            raise ValueError("needs to be at least 1")
+        return value
+
+    @field_validator(
+        "retention_prospect_months",
+        "retention_customer_months",
+        "retention_supplier_months",
+        "retention_contact_months",
+    )
+    @classmethod
+    def _months(cls, value: int) -> int:
+        if value < 0:
+            raise ValueError("needs to be 0 (off) or a number of months")
+        return value
 
     @field_validator("mail_addresses")
     @classmethod

@@ -43,6 +43,7 @@ def mail_settings(settings: Settings) -> MailSettings:
         inline_images=settings.mail_inline_images,
         loop_limit=settings.mail_loop_limit,
         loop_window_minutes=settings.mail_loop_window_minutes,
+        max_bytes=settings.smtp_max_bytes,
     )
 
 

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from bot.channels.slack import SlackChannel
     from bot.channels.smtp_inbound import SmtpServer
     from bot.channels.telegram import TelegramChannel
+    from bot.config import Settings
     from bot.delivery import Delivery
     from bot.mailroom import MailRoom
     from bot.scheduler import Scheduler
@@ -263,11 +264,13 @@ def start_scheduler(app: App, delivery: Delivery, mailer: Mailer | None) -> Sche
     from bot.scheduler.digest import DigestSender
     from bot.scheduler.outbox import OutboxSender
     from bot.scheduler.reminders import ReminderSender
+    from bot.scheduler.retention import RetentionJob
 
     scheduler = Scheduler()
     scheduler.every_tick("reminders", ReminderSender(app, delivery).tick)
     scheduler.every_tick("digests", DigestSender(app, delivery).tick)
     scheduler.every_tick("outbox", OutboxSender(app, mailer).tick)  # without a mailer: waits, warns
+    scheduler.every_tick("retention", RetentionJob(app).tick)  # daily, once across processes; off by default
     scheduler.start()
     return scheduler
 
@@ -409,8 +412,7 @@ class RedactSecrets(logging.Filter):
         return True
 
 
-def configured_secrets(app: App) -> list[str]:
-    s = app.settings
+def configured_secrets(s: Settings) -> list[str]:
     values: list[SecretStr | None] = [
         s.slack_bot_token,
         s.slack_signing_secret,
@@ -425,11 +427,21 @@ def configured_secrets(app: App) -> list[str]:
     found = [v.get_secret_value() for v in values if v is not None]
     if s.telegram_enabled:
         found.append(s.telegram_webhook_secret)
+    if s.database_url:  # a driver error may quote the URL
+        from sqlalchemy.engine import make_url
+        from sqlalchemy.exc import ArgumentError
+
+        try:
+            password = make_url(s.database_url).password
+        except ArgumentError:
+            password = None
+        if password:
+            found.append(str(password))
     return found
 
 
 def run_bot(app: App, *, console: bool, console_login: str | None = None) -> None:
-    redact = RedactSecrets(configured_secrets(app))
+    redact = RedactSecrets(configured_secrets(app.settings))
     for handler in logging.getLogger().handlers:
         handler.addFilter(redact)
     if "CRMBOT_LOG_LEVEL" not in os.environ and logging.getLogger().level == logging.WARNING:

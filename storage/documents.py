@@ -72,6 +72,17 @@ class DocumentStore:
     def exists(self, sha256: str) -> bool:
         return self.path_for(sha256).exists()
 
+    def delete(self, sha256: str) -> bool:
+        """Remove stored bytes (GDPR erasure); False when they were not there. The caller makes sure that no
+        row refers to them any more: several rows may share one file."""
+        path = self.path_for(sha256)
+        try:
+            path.unlink()
+        except FileNotFoundError:
+            return False
+        _fsync_dir(path.parent)
+        return True
+
     def replace(self, sha256: str, data: bytes) -> StoredFile:
         """Overwrite stored bytes in place (GDPR redaction); the address stays, the content changes."""
         target = self.path_for(sha256)

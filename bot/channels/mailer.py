@@ -73,7 +73,7 @@ class SmtpMailer:
     sender: str
     security: Literal["starttls", "ssl", "plain"] = "starttls"
     user: str | None = None
-    password: str | None = None
+    password: str | None = field(default=None, repr=False)  # never in repr() or a log
     timeout: float = 30.0
     backoff: tuple[float, ...] = (1.0, 5.0, 30.0)
 

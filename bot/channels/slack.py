@@ -20,7 +20,7 @@ import logging
 import re
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp, AsyncBoltContext
@@ -51,9 +51,9 @@ PROFILE_TTL = 600.0  # seconds a users.info answer is trusted
 
 @dataclass(frozen=True, slots=True)
 class SlackSettings:
-    bot_token: str
-    signing_secret: str | None = None
-    app_token: str | None = None  # xapp-…: Socket Mode
+    bot_token: str = field(repr=False)  # secrets stay out of repr() and so out of any log
+    signing_secret: str | None = field(default=None, repr=False)
+    app_token: str | None = field(default=None, repr=False)  # xapp-…: Socket Mode
     api_url: str = "https://slack.com/api/"
 
 
@@ -147,7 +147,7 @@ class SlackChannel:
     async def send(self, user_id: str, reply: Reply) -> str | None:
         """A message the bot starts (reminder, digest) as a DM; returns its ts."""
         result = await self.client.chat_postMessage(
-            channel=user_id, text=reply.plain(), blocks=slack_blocks.blocks(reply)
+            channel=user_id, text=slack_blocks.fallback(reply), blocks=slack_blocks.blocks(reply)
         )
         return str(result.get("ts")) if result.get("ok") else None
 
@@ -245,7 +245,10 @@ class SlackChannel:
     async def _post(self, channel: str, reply: Reply, *, thread: str | None = None) -> None:
         try:
             await self.client.chat_postMessage(
-                channel=channel, text=reply.plain(), blocks=slack_blocks.blocks(reply), thread_ts=thread
+                channel=channel,
+                text=slack_blocks.fallback(reply),
+                blocks=slack_blocks.blocks(reply),
+                thread_ts=thread,
             )
         except SlackApiError as exc:
             self.gateway.metrics.failed(CHANNEL, "send")
@@ -265,7 +268,11 @@ class SlackChannel:
         )
         reply = await self.gateway.handle(msg)
         if not reply.silent:
-            await respond(text=reply.plain(), blocks=slack_blocks.blocks(reply), response_type="ephemeral")
+            await respond(
+                text=slack_blocks.fallback(reply),
+                blocks=slack_blocks.blocks(reply),
+                response_type="ephemeral",
+            )
 
     async def _on_button(
         self, ack: Callable[..., Awaitable[None]], body: dict[str, Any], respond: Any
@@ -292,7 +299,7 @@ class SlackChannel:
         note = t(reply.lang, "chat.choice_made", who=f"<@{user_id}>", label=slack_blocks.escape(label))
         if container.get("is_ephemeral") or not message:
             await respond(
-                text=reply.plain(),
+                text=slack_blocks.fallback(reply),
                 blocks=slack_blocks.blocks(reply, note=note),
                 replace_original=True,
                 response_type="ephemeral",
@@ -302,7 +309,7 @@ class SlackChannel:
             await self.client.chat_update(
                 channel=channel,
                 ts=message["ts"],
-                text=message.get("text") or label,
+                text=message.get("text") or slack_blocks.escape(label),
                 blocks=slack_blocks.without_actions(message.get("blocks") or [], note),
             )
         except SlackApiError as exc:

@@ -1,8 +1,10 @@
 """Replies as Slack Block Kit, and Slack's markup back to plain text.
 
-Every text the bot shows is escaped for mrkdwn (``&``, ``<``, ``>``), so a company called "<b>Tools & Co"
-renders as written and cannot ping ``<!channel>``. Limits from Slack's reference: section text 3,000
-characters, button text 75, button value 2,000, 50 blocks, 25 elements per actions block.
+Every text the bot shows is escaped for mrkdwn (``&``, ``<``, ``>``), the blocks and the top-level
+``text`` alike, so a company called "<b>Tools & Co" renders as written and cannot ping ``<!channel>``.
+(Slack has no escape for ``*bold*`` or ``_italic_``: such a name keeps its characters and may render
+emphasised.) Button labels are plain_text, shown as they are. Limits from Slack's reference: section
+text 3,000 characters, button text 75, button value 2,000, 50 blocks, 25 elements per actions block.
 """
 
 from __future__ import annotations
@@ -21,6 +23,11 @@ MAX_BLOCKS = 50
 
 def escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def fallback(reply: Reply) -> str:
+    """The message's top-level ``text`` (notifications, screen readers): mrkdwn too, so escaped as well."""
+    return escape(reply.plain())
 
 
 _LINK = re.compile(r"<([^<>|]+)\|([^<>]*)>")

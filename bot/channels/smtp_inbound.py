@@ -136,6 +136,9 @@ class SmtpServer:
         )
 
     async def start(self) -> int:
+        # aiosmtpd logs every line of DATA at DEBUG ("mail.log"): customer mail, never for the log.
+        quiet = logging.getLogger("mail.log")
+        quiet.setLevel(max(quiet.level, logging.INFO))
         loop = asyncio.get_running_loop()
         self.server = await loop.create_server(self._protocol, self.settings.host, self.settings.port)
         port = int(self.server.sockets[0].getsockname()[1])

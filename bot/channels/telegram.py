@@ -18,7 +18,7 @@ import hmac
 import html
 import logging
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from starlette.requests import Request
@@ -73,10 +73,10 @@ NEEDS_ARGUMENT = frozenset({"last", "letzter", "history", "verlauf"})
 
 @dataclass(frozen=True, slots=True)
 class TelegramSettings:
-    token: str
+    token: str = field(repr=False)  # secrets stay out of repr() and so out of any log
     api_url: str = "https://api.telegram.org/bot"
     webhook_url: str | None = None  # public URL of /telegram/webhook; None: long polling
-    secret: str = ""
+    secret: str = field(default="", repr=False)
     poll_timeout: int = 10  # seconds of each getUpdates long poll
 
 

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from bot.cli import admin, calendar, chat, data, mail, schedule, setup, users
+from bot.cli import admin, calendar, chat, data, dedupe, mail, schedule, setup, users
 from bot.cli.context import CliState
 
 app = typer.Typer(
@@ -63,6 +63,7 @@ mail.register(app, data.import_app)
 schedule.register(app)
 calendar.register(app)
 admin.register(app)
+dedupe.register(app)
 
 
 def main() -> None:

@@ -9,8 +9,9 @@ from typing import Annotated
 import typer
 from rich.table import Table
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from bot.cli.context import CliError, console, err_console, reported_errors, state
+from bot.cli.context import CliError, console, err_console, fail, reported_errors, state
 from bot.clock import parse_instant
 from bot.crm import groups as group_service
 from bot.crm import users as user_service
@@ -125,6 +126,145 @@ def gdpr_export(
     output.write_text(text + "\n", encoding="utf-8")
     counts = ", ".join(f"{len(data[k])} {k}" for k in ("contacts", "activities", "emails", "documents"))
     err_console.print(f"{counts} about {data['email']} written to {output}")
+
+
+@gdpr_app.command("anonymize")
+def gdpr_anonymize(
+    ctx: typer.Context,
+    contact: Annotated[int | None, typer.Option("--contact", help="The contact's id.")] = None,
+    email: Annotated[
+        str | None, typer.Option("--email", help="An address: every contact with it, and its mail.")
+    ] = None,
+    thirdparty: Annotated[
+        int | None,
+        typer.Option("--thirdparty", help="A private person's third party (id), with its contacts."),
+    ] = None,
+    reason: Annotated[str, typer.Option("--reason", help="Why (kept in the audit log).")] = "erasure request",
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+) -> None:
+    """Erase a person for good (GDPR): name to an anonymous token; address, phones, email, birthday and
+    notes blanked; their archived mail and its originals redacted, documents only they had deleted; the
+    address put on the never-log list. Events stay, with the person's name taken out. Audited."""
+    from bot.crm import anonymize as anon
+
+    if sum(x is not None for x in (contact, email, thirdparty)) != 1:
+        fail("name exactly one of --contact ID, --email ADDRESS or --thirdparty ID")
+    st = state(ctx)
+    with reported_errors():
+        with st.app().uow(read_only=True) as uow:  # look first, outside the transaction that writes
+            target = _anonymize_target(uow.session, contact, email, thirdparty)
+        if not yes and not typer.confirm(f"Anonymise {target}? This cannot be undone."):
+            raise CliError("nothing was changed")
+        app_ = st.app()
+        now = app_.clock.now()
+        with st.uow() as uow:
+            s = uow.session
+            if contact is not None:
+                person = anon.require_contact(s, contact)
+                result = anon.anonymize_contact(s, app_.documents, person, now=now, reason=reason)
+            elif thirdparty is not None:
+                tp = anon.require_thirdparty(s, thirdparty)
+                result = anon.anonymize_thirdparty(s, app_.documents, tp, now=now, reason=reason)
+            else:
+                result = anon.anonymize_email(s, app_.documents, email or "", now=now, reason=reason)
+            uow.commit()
+    if not result.changed:
+        console.print(f"Nothing left to anonymise: {target} was anonymised before.")
+        return
+    console.print(f"Anonymised {target}: {_anonymized_counts(result.counts())}.")
+
+
+def _anonymize_target(
+    session: Session, contact: int | None, email: str | None, thirdparty: int | None
+) -> str:
+    """What an anonymisation request names, for the confirmation question (unknown ones raise)."""
+    from bot.crm import anonymize as anon
+    from bot.crm.gdpr import GdprError, contacts_with_address
+    from bot.normalize import normalize_email
+
+    if contact is not None:
+        found = anon.require_contact(session, contact)
+        company = f", {found.thirdparty.name}" if found.thirdparty is not None else ""
+        return f"contact {found.id} ({found.full_name}{company})"
+    if thirdparty is not None:
+        tp = anon.require_thirdparty(session, thirdparty)
+        if not tp.is_individual:
+            raise GdprError(
+                f"{tp.name} is a company, not a private person: anonymise its contacts (--contact)"
+            )
+        return f"third party {tp.id} ({tp.name}) and its contacts"
+    address = normalize_email(email or "")
+    if address is None:
+        raise GdprError(f"{email!r} is not an email address")
+    people = ", ".join(f"{c.full_name} (contact {c.id})" for c in contacts_with_address(session, address))
+    return f"{address} — {people}" if people else address
+
+
+def _anonymized_counts(counts: dict[str, int]) -> str:
+    words = {
+        "contacts": ("contact", "contacts"),
+        "thirdparties": ("third party", "third parties"),
+        "activities": ("event redacted", "events redacted"),
+        "emails": ("mail redacted", "mails redacted"),
+        "originals": ("stored original replaced", "stored originals replaced"),
+        "documents": ("document deleted", "documents deleted"),
+        "files": ("file deleted", "files deleted"),
+        "other": ("other row cleaned", "other rows cleaned"),
+        "never_log": ("address put on the never-log list", "addresses put on the never-log list"),
+    }
+    return ", ".join(f"{n} {words[k][n != 1]}" for k, n in counts.items() if n) or "nothing"
+
+
+@gdpr_app.command("retention")
+def gdpr_retention(
+    ctx: typer.Context,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Only list what would be anonymised.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object.")] = False,
+) -> None:
+    """Anonymise now what has been idle longer than CRMBOT_RETENTION_*_MONTHS allow (the scheduler does
+    it daily): third parties by category (no invoice, no child objects, no recent event) and contacts."""
+    from bot.crm import retention
+
+    st = state(ctx)
+    with reported_errors():
+        app_ = st.app()
+        settings = retention.RetentionSettings.of(app_.settings)
+        now = app_.clock.now()
+        if not settings.enabled:
+            if as_json:
+                print(json.dumps({"enabled": False, "dry_run": dry_run, "candidates": [], "anonymized": {}}))
+            else:
+                console.print(
+                    "Retention is off: set CRMBOT_RETENTION_{PROSPECT,CUSTOMER,SUPPLIER,CONTACT}_MONTHS."
+                )
+            return
+        with st.uow() as uow:
+            if dry_run:
+                report = retention.Report(candidates=retention.eligible(uow.session, settings, now))
+            else:
+                report = retention.run(uow.session, app_.documents, settings, now)
+                uow.commit()
+    if as_json:
+        data = {
+            "enabled": True,
+            "dry_run": dry_run,
+            "candidates": [c.as_dict() for c in report.candidates],
+            "by_category": report.by_category(),
+            "anonymized": {} if dry_run else report.anonymized.counts(),
+        }
+        print(json.dumps(data, ensure_ascii=False))
+        return
+    if not report.candidates:
+        console.print("Nothing is due for anonymisation.")
+        return
+    table = Table("kind", "id", "name", "category", "idle for")
+    for c in report.candidates:
+        table.add_row(c.kind, str(c.id), c.name, c.category, f"{c.months}+ months")
+    console.print(table)
+    if dry_run:
+        console.print(f"{len(report.candidates)} record(s) would be anonymised (dry run: nothing changed).")
+    else:
+        console.print(f"Anonymised: {_anonymized_counts(report.anonymized.counts())}.")
 
 
 never_log_app = typer.Typer(

@@ -3,7 +3,7 @@
 ``say`` answers exactly as the console channel would (DESIGN.md §6); ``--json`` prints the structured
 result. ``say --batch FILE|-`` reads JSON lines ``{"user": LOGIN, "text": ..., "now": ISO?}`` and writes
 one JSON result per line; the engine and its caches are built once for the whole batch, and a line may
-answer the previous line's question ("1").
+answer the previous line's question ("1"). A batch stops with an error line after CRMBOT_BATCH_MAX_LINES.
 """
 
 from __future__ import annotations
@@ -60,7 +60,12 @@ def _result(reply: Reply) -> dict[str, Any]:
 
 def _run_batch(engine: Engine, source: TextIO, out: TextIO) -> int:
     failures = 0
+    limit = engine.app.settings.batch_max_lines
     for number, line in enumerate(source, start=1):
+        if number > limit:
+            error = f"more than {limit:,} lines (CRMBOT_BATCH_MAX_LINES); the rest was not read"
+            out.write(json.dumps({"line": number, "error": error}) + "\n")
+            return failures + 1
         if not line.strip():
             continue
         try:

@@ -45,7 +45,17 @@ def _run_import(ctx: typer.Context, path: Path, entity: str, as_json: bool) -> N
         def advance(done: int, total: int) -> None:
             bar.update(task, completed=done, total=total)
 
-        report = run(lambda: app.uow(Actor(user_id=None, channel="import")), path, progress=advance)
+        try:
+            report = run(
+                lambda: app.uow(Actor(user_id=None, channel="import")),
+                path,
+                progress=advance,
+                max_bytes=app.settings.import_max_bytes,
+                max_rows=app.settings.import_max_rows,
+            )
+        except imports.ImportLimitError as exc:
+            setting = "CRMBOT_IMPORT_MAX_BYTES" if exc.limit == "bytes" else "CRMBOT_IMPORT_MAX_ROWS"
+            raise CliError(f"{path.name}: {exc}; nothing was imported (the limit is {setting})") from None
     if as_json:
         print(
             json.dumps(

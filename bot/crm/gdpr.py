@@ -5,6 +5,9 @@ What counts as "about the person": the contacts with that address (main or addit
 history, every agenda event they are the main contact of or attend, the archived mail they sent or
 received (with the original message), the documents filed with those events and mails, unsubscribe and
 never-log entries for the address, and the audit trail of their contact records.
+
+Erasure (``crmbot gdpr anonymize``) is bot.crm.anonymize; retention (anonymising what has been idle too
+long) is bot.crm.retention.
 """
 
 from __future__ import annotations

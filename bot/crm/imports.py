@@ -1,11 +1,12 @@
 """CSV import of third parties and contacts (``crmbot import thirdparties|contacts FILE``).
 
-The file is read whole (:mod:`bot.crm.csv_file`), its header matched to fields (:mod:`bot.crm.import_fields`:
-Dolibarr template headers, bare Dolibarr codes or plain names), and its records written in batches, one
-unit of work and one commit per batch. A bad row is reported with its line and reason and skipped; the
-good rows are imported. Re-importing a file updates the records it created instead of duplicating them;
-every created or updated record gets this run's ``import_key`` (Dolibarr style: a timestamp, plus a
-random suffix so that two runs in one second differ).
+The file is read whole (:mod:`bot.crm.csv_file`; a file over *max_bytes* or *max_rows* is refused with
+:class:`ImportLimitError` before anything is written), its header matched to fields
+(:mod:`bot.crm.import_fields`: Dolibarr template headers, bare Dolibarr codes or plain names), and its
+records written in batches, one unit of work and one commit per batch. A bad row is reported with its
+line and reason and skipped; the good rows are imported. Re-importing a file updates the records it
+created instead of duplicating them; every created or updated record gets this run's ``import_key``
+(Dolibarr style: a timestamp, plus a random suffix so that two runs in one second differ).
 
 An import adds and overwrites; it never deletes: an empty cell leaves the field as it is, tags and email
 domains are added to those a record has.
@@ -25,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from bot.crm.audit import current_actor
 from bot.crm.contact_import import ContactImporter
-from bot.crm.csv_file import CsvRecord, ImportFileError, read_csv
+from bot.crm.csv_file import CsvRecord, CsvTable, ImportFileError, ImportLimitError, read_csv
 from bot.crm.dolibarr_fields import HeaderStyle
 from bot.crm.import_batch import (
     ROW_FAILURES,
@@ -47,7 +48,16 @@ from bot.crm.import_fields import (
 )
 from bot.crm.thirdparty_import import ThirdPartyImporter, link_parents
 
-__all__ = ["ImportFileError", "ImportReport", "RowError", "import_contacts", "import_thirdparties"]
+__all__ = [
+    "MAX_BYTES",
+    "MAX_ROWS",
+    "ImportFileError",
+    "ImportLimitError",
+    "ImportReport",
+    "RowError",
+    "import_contacts",
+    "import_thirdparties",
+]
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +77,8 @@ class UnitOfWork(Protocol):
 
 
 UnitOfWorkFactory = Callable[[], UnitOfWork]
+MAX_BYTES = 200 * 1024 * 1024  # the defaults of CRMBOT_IMPORT_MAX_BYTES and CRMBOT_IMPORT_MAX_ROWS
+MAX_ROWS = 1_000_000
 Progress = Callable[[int, int], None]  # (rows done, rows in the file)
 
 
@@ -94,10 +106,13 @@ def import_thirdparties(
     *,
     progress: Progress | None = None,
     batch_size: int = 1000,
+    max_bytes: int = MAX_BYTES,
+    max_rows: int = MAX_ROWS,
 ) -> ImportReport:
     """Import third parties from the CSV file *path*; see the module docstring."""
     refs = ThirdPartyRefs()
-    report, parents = _run(uow_factory, path, THIRDPARTY_FIELDS, ThirdPartyImporter, progress, batch_size)
+    table = read_csv(path, max_bytes=max_bytes, max_rows=max_rows)
+    report, parents = _run(uow_factory, table, THIRDPARTY_FIELDS, ThirdPartyImporter, progress, batch_size)
     for start in range(0, len(parents), batch_size):
         with uow_factory() as uow:
             report.errors.extend(link_parents(uow.session, parents[start : start + batch_size], refs))
@@ -112,12 +127,14 @@ def import_contacts(
     *,
     progress: Progress | None = None,
     batch_size: int = 1000,
+    max_bytes: int = MAX_BYTES,
+    max_rows: int = MAX_ROWS,
 ) -> ImportReport:
     """Import contacts from the CSV file *path*, linked to third parties by name, alias or customer code."""
     refs = ThirdPartyRefs()
     report, _ = _run(
         uow_factory,
-        path,
+        read_csv(path, max_bytes=max_bytes, max_rows=max_rows),
         CONTACT_FIELDS,
         lambda key, file_fields: ContactImporter(key, file_fields, refs),
         progress,
@@ -128,7 +145,7 @@ def import_contacts(
 
 def _run(
     uow_factory: UnitOfWorkFactory,
-    path: Path,
+    table: CsvTable,
     fields: EntityFields,
     make_importer: Callable[[str, frozenset[str]], Importer],
     progress: Progress | None,
@@ -136,7 +153,6 @@ def _run(
 ) -> tuple[ImportReport, list[ParentLink]]:
     if batch_size < 1:
         raise ValueError("batch_size must be at least 1")
-    table = read_csv(path)
     columns = map_columns(table.header, fields)
     with uow_factory() as uow:
         now = current_actor(uow.session).now()

@@ -5,10 +5,11 @@ from __future__ import annotations
 import re
 
 from bot.crm.contacts import create_contact as create_contact_record
-from bot.crm.errors import Refused
+from bot.crm.duplicates import likely_duplicate
+from bot.crm.errors import NeedsChoice, Option, Refused
 from bot.crm.models import CustomerType
 from bot.crm.thirdparties import create_thirdparty as create_thirdparty_record
-from bot.handlers import resolve
+from bot.handlers import queries, resolve
 from bot.handlers.context import HandlerContext
 from bot.handlers.render import thirdparty_ref, undo_action
 from bot.messages import Reply
@@ -66,9 +67,11 @@ def create_thirdparty(intent: Intent, ctx: HandlerContext) -> Reply:
     extras.pop("rest", None)
     if not name:
         raise Refused(ctx.t("create.need_name"))
-    existing = ctx.matcher.thirdparty_by_name(name).best
-    if existing is not None and existing.reason in ("exact name", "name", "alias"):
-        raise Refused(ctx.t("create.exists", name=existing.name))
+    answer = str(intent.resolved.get("duplicate") or "")
+    if answer.startswith("use:"):  # "Use ACME GmbH": the existing one's card instead of a new one
+        return queries.show(Intent("show", target=f"#{answer.removeprefix('use:')}"), ctx)
+    if answer != "create":
+        _warn_if_duplicate(ctx, name, extras.get("email"))
     text = intent.body or ""
     customer_type = next((kind for pattern, kind in _KINDS if pattern.search(text)), CustomerType.PROSPECT)
     tp = create_thirdparty_record(
@@ -88,6 +91,26 @@ def create_thirdparty(intent: Intent, ctx: HandlerContext) -> Reply:
         lines=tuple(f"{k}: {v}" for k, v in extras.items()),
         actions=(undo_action(ctx),),
         data={"thirdparty": thirdparty_ref(tp), "record": {"type": "thirdparty", "id": tp.id}},
+    )
+
+
+def _warn_if_duplicate(ctx: HandlerContext, name: str, email: str | None) -> None:
+    """The same name again is refused; a likely duplicate ("ACME Gmbh" for ACME GmbH, a typo, the same
+    email) is asked about: use the existing one, or create anyway."""
+    existing = likely_duplicate(
+        ctx.session, name, visible=ctx.matcher.visible, email=email, fuzzy=ctx.matcher.fuzzy
+    )
+    if existing is None:
+        return
+    if existing.name == name:
+        raise Refused(ctx.t("create.exists", name=existing.name))
+    raise NeedsChoice(
+        "duplicate",
+        ctx.t("create.duplicate", name=name, existing=existing.name),
+        [
+            Option(ctx.t("create.use_existing", name=existing.name), f"use:{existing.id}"),
+            Option(ctx.t("create.anyway"), "create"),
+        ],
     )
 
 

@@ -68,10 +68,28 @@ WORDS = [
     "zu",
     "\n",
     "  ",
+    # names that look like SQL or markup, mentions, invisible and right-to-left characters
+    "Robert');",
+    "DROP TABLE thirdparties;--",
+    "<script>alert(1)</script>",
+    "*bold*",
+    "_x_",
+    "<b>",
+    "<!channel>",
+    "<@U123>",
+    "\u200b",
+    "Max\u200dMuster",
+    "\u202eCMEA",
+    "שלום",
+    "مرحبا",
+    "\x00",
+    "\ufeff",
 ]
 texts = st.one_of(
     st.text(max_size=300),
     st.lists(st.sampled_from(WORDS), max_size=25).map(" ".join),
+    # very long words and messages around the 4,000-character limit
+    st.tuples(st.sampled_from(WORDS), st.integers(100, 4200)).map(lambda t: ("ACME " + t[0] * t[1])[:4100]),
 )
 
 gazetteer = MemoryGazetteer()
@@ -80,6 +98,8 @@ gazetteer.add_thirdparty(2, "Müller Bau GmbH")
 gazetteer.add_thirdparty(3, "Müller Logistik AG")
 gazetteer.add_contact(10, "Max", "Mustermann", (1, "ACME GmbH"))
 gazetteer.add_contact(11, "Max", "Weber", None)
+gazetteer.add_thirdparty(4, "Robert'); DROP TABLE thirdparties;--")
+gazetteer.add_thirdparty(5, "<script>alert(1)</script> & *bold* _x_ <b>")
 
 
 @settings(max_examples=400, deadline=None)
@@ -111,6 +131,8 @@ def engine(sqlite_app: App) -> Engine:
         company(s, "Müller Logistik AG")
         person(s, "Max", "Mustermann", acme)
         person(s, "Max", "Weber", None)
+        company(s, "Robert'); DROP TABLE thirdparties;--")
+        company(s, "<script>alert(1)</script> & *bold* _x_ <b>")
         uow.commit()
     return Engine(sqlite_app)
 

@@ -320,6 +320,8 @@ def test_cp1252_file_with_umlauts_and_german_headers(app: App) -> None:
         ("name;town\r\nMüller GmbH;Köln\r\n", "cp1252"),
         ("sep=;\nname;town\nMüller GmbH;Köln\n", "utf-8"),  # Excel's delimiter line
         ('"name","town"\n"Müller GmbH","Köln"\n', "utf-8"),
+        ("name\ttown\r\nMüller GmbH\tKöln\r\n", "cp1252"),  # Excel's "Text (tab-delimited)"
+        ("\ufeffname\ttown\nMüller GmbH\tKöln\n", "utf-8"),
     ],
 )
 def test_encodings_and_delimiters_are_detected(

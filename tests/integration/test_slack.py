@@ -285,7 +285,8 @@ async def test_markup_in_names_is_shown_as_text(env: Env) -> None:
     dumped = json.dumps(post["blocks"])
     assert "<b>" not in dumped
     assert "Schmidt &amp; Partner &lt;b&gt;Beratung&lt;/b&gt;" in dumped
-    assert post["text"] == "No contact with Schmidt & Partner <b>Beratung</b> is logged yet."
+    # the top-level text (notifications) is mrkdwn too
+    assert post["text"] == "No contact with Schmidt &amp; Partner &lt;b&gt;Beratung&lt;/b&gt; is logged yet."
 
 
 async def test_log_to_crm_shortcut_files_the_message_as_a_note(env: Env) -> None:

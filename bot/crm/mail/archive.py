@@ -30,7 +30,7 @@ from bot.crm.models import (
     ThirdParty,
     User,
 )
-from bot.crm.rights import visible_thirdparty_ids
+from bot.crm.rights import scope_of
 from bot.normalize import fold
 from bot.parsers.email import EmailParseError, ParsedEmail, parse_email
 from storage import DocumentStore
@@ -166,6 +166,10 @@ class MailProcessor:
         row = _claim(session, email_id)
         if row is None:
             return Outcome(email_id, "", "already processed or taken by another worker")
+        if row.raw_size > self.settings.max_bytes:  # kept in the document store, never parsed
+            log.info("mail %s: %d bytes, over the limit: rejected", row.id, row.raw_size)
+            too_large = f"too large: {row.raw_size} bytes, at most {self.settings.max_bytes}"
+            return self._end(row, Outcome(email_id, ""), EmailStatus.REJECTED, too_large)
         raw = self.documents.read(row.raw_sha256)
         try:
             parsed = parse_email(raw, inline_images=self.settings.inline_images)
@@ -212,8 +216,7 @@ class MailProcessor:
             why = {r for _, r in found.removed} or {"internal"}
             reason = "never-log list" if why == {"never-log"} else "only internal participants"
             return self._end(row, outcome, EmailStatus.SKIPPED, f"{reason}: not archived")
-        visible = visible_thirdparty_ids(session, found.submitter)
-        matcher = Matcher(session, self.fuzzy, visible=None if visible is None else visible.__contains__)
+        matcher = Matcher.for_scope(session, self.fuzzy, scope_of(session, found.submitter))
         route = Router(session, matcher, self.settings).route(parsed, envelope, found)
         if not route.decided:
             row.candidates = [{"id": c.id, "name": c.name, "reason": c.reason} for c in route.candidates]
@@ -270,8 +273,7 @@ class MailProcessor:
             return self._end(
                 row, outcome, EmailStatus.SKIPPED, "filing instruction for a mail already dealt with"
             )
-        visible = visible_thirdparty_ids(session, found.submitter)
-        matcher = Matcher(session, self.fuzzy, visible=None if visible is None else visible.__contains__)
+        matcher = Matcher.for_scope(session, self.fuzzy, scope_of(session, found.submitter))
         best = matcher.thirdparty_by_name(name).best if name else None
         if best is None or best.reason == "fuzzy":
             outcome.notices.append(Notice(found.submitter.id, "reply_unknown", original.id, {"name": name}))

@@ -40,6 +40,7 @@ class MailSettings:
     inline_images: bool = False
     loop_limit: int = 20
     loop_window_minutes: int = 120
+    max_bytes: int = 25 * 1024 * 1024  # a bigger mail is kept but not filed: rejected as too large
 
     def is_bot(self, address: str) -> bool:
         local, _, domain = address.lower().partition("@")
