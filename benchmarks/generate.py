@@ -145,12 +145,10 @@ def generate(engine: Engine, sizes: Sizes, seed: int = 42, progress: bool = True
     def run(table: Any, rows: Iterator[dict[str, Any]], label: str) -> None:
         started = time.perf_counter()
         done = 0
-        with engine.begin() as conn:
-            for chunk in _chunks(rows):
-                conn.execute(insert(table), chunk)
-                done += len(chunk)
-                if progress:
-                    print(f"\r{label}: {done:,}", end="", file=sys.stderr, flush=True)
+        for count in bulk_load(engine, table.__table__, _chunks(rows)):
+            done += count
+            if progress:
+                print(f"\r{label}: {done:,}", end="", file=sys.stderr, flush=True)
         timings[label] = time.perf_counter() - started
         if progress:
             print(f"\r{label}: {done:,} in {timings[label]:.1f}s", file=sys.stderr)

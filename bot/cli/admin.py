@@ -15,7 +15,7 @@ from bot.cli.context import CliError, console, err_console, fail, reported_error
 from bot.clock import parse_instant
 from bot.crm import groups as group_service
 from bot.crm import users as user_service
-from bot.crm.audit import history
+from bot.crm.audit import describe_changes, history
 from bot.crm.models import User
 
 group_app = typer.Typer(help="Groups of users (Sales, Support, Accounting …) and the rights they carry.")
@@ -372,18 +372,8 @@ def register(app: typer.Typer) -> None:
                     e.channel,
                     e.action + (" (undone)" if e.undone_at else ""),
                     f"{e.object_type} {e.object_id}" + (f" {e.summary}" if e.summary else ""),
-                    _changes(e.before, e.after),
+                    describe_changes(e.before, e.after),
                 )
             console.print(table)
             if not entries:
                 console.print("No changes recorded for this selection.")
-
-
-def _changes(before: dict[str, object] | None, after: dict[str, object] | None) -> str:
-    """ "field: old → new" for an update; the fields set for a create; "deleted" for a delete."""
-    if before and after:
-        keys = [k for k in after if before.get(k) != after.get(k)]
-        return "; ".join(f"{k}: {before.get(k)!s} → {after.get(k)!s}" for k in keys[:6])
-    if after:
-        return "; ".join(f"{k}={v!s}" for k, v in list(after.items())[:4] if v not in (None, "", [], {}))
-    return "deleted"

@@ -153,17 +153,25 @@ def _sort_key(key: str, order: int) -> str:
 def _neighbours(entries: list[tuple[int, str, int]]) -> set[tuple[int, int]]:
     """Pairs of records whose name keys are neighbours in one of three sort orders (as is, words sorted,
     reversed: a typo at the start sorts near its twin) and similar enough. Entries are (group, key, id):
-    only records of the same group (e.g. the same third party) are paired."""
-    found: set[tuple[int, int]] = set()
+    only records of the same group (e.g. the same third party) are paired. Records with the very same key
+    are sorted as one, so a name many records share does not crowd its neighbours out of the window."""
+    ids: dict[tuple[int, str], list[int]] = defaultdict(list)
+    for group, key, ident in entries:
+        ids[(group, key)].append(ident)
+    similar: set[tuple[tuple[int, str], tuple[int, str]]] = set()
     for order in range(3):
-        ordered = sorted((g, _sort_key(k, order), k, i) for g, k, i in entries)
-        for index, (group, _, key, a) in enumerate(ordered):
-            for other_group, _, other_key, b in ordered[index + 1 : index + 1 + WINDOW]:
+        ordered = sorted((group, _sort_key(key, order), key) for group, key in ids)
+        for index, (group, _, key) in enumerate(ordered):
+            for other_group, _, other in ordered[index + 1 : index + 1 + WINDOW]:
                 if other_group != group:
                     break
-                pair = (a, b) if a < b else (b, a)
-                if a != b and pair not in found and name_similarity(key, other_key, cutoff=SIMILAR_NAME):
-                    found.add(pair)
+                if name_similarity(key, other, cutoff=SIMILAR_NAME):
+                    similar.add(((group, key), (group, other)))
+    found: set[tuple[int, int]] = set()
+    for a, b in similar:
+        if len(ids[a]) > MAX_BLOCK or len(ids[b]) > MAX_BLOCK:
+            continue
+        found.update((x, y) if x < y else (y, x) for x in ids[a] for y in ids[b] if x != y)
     return found
 
 
@@ -378,6 +386,12 @@ def _name_pairs(people: dict[int, _Person]) -> Iterator[tuple[int, int]]:
             by_last[(p.thirdparty_id, p.last)].append(p)
         if p.key:
             by_name[p.key].append(p)
+    same_name_here: dict[tuple[int | None, str], set[int]] = defaultdict(set)
+    for (tp_id, _last), group in by_last.items():
+        if len(group) > MAX_BLOCK:  # a common last name in a big company: the full name still pairs
+            for p in group:
+                same_name_here[(tp_id, p.key)].add(p.id)
+    yield from _pairs_in_blocks(same_name_here.values())
     for group in by_last.values():
         if 1 < len(group) <= MAX_BLOCK:
             for i, a in enumerate(group):

@@ -189,9 +189,8 @@ def eligible(session: Session, settings: RetentionSettings, now: datetime) -> li
 
 
 def claim_day(session: Session, day: date, now: datetime) -> bool:
-    """Take the retention run of *day* for this process: a row in the processed-message ledger, inserted
-    in the run's own transaction, so exactly one process runs it (another one waits for the commit, then
-    finds the row) and a run that fails gives the day back."""
+    """Take the retention run of *day* for this process: a row in the processed-message ledger, so exactly
+    one process runs it (another one waits for the commit, then finds the row)."""
     insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     statement = (
         insert(ProcessedMessage)
@@ -214,15 +213,17 @@ def record_run(session: Session, day: date, report: Report) -> None:
         row.result = {"by_category": report.by_category(), **report.anonymized.counts()}
 
 
-def run(session: Session, store: DocumentStore, settings: RetentionSettings, now: datetime) -> Report:
-    """Anonymise everything eligible at *now* (the caller commits)."""
-    report = Report(candidates=eligible(session, settings, now))
-    for candidate in report.candidates:
+def anonymize(
+    session: Session, store: DocumentStore, candidates: list[Candidate], now: datetime
+) -> Anonymized:
+    """Anonymise *candidates* (found by :func:`eligible`); the caller commits."""
+    done = Anonymized()
+    for candidate in candidates:
         reason = f"retention: {candidate.category} idle for {candidate.months} months"
         if candidate.kind == "thirdparty":
             tp = session.get(ThirdParty, candidate.id)
             if tp is not None:
-                report.anonymized.add(
+                done.add(
                     anonymize_thirdparty(
                         session, store, tp, now=now, reason=reason, suppress=False, individuals_only=False
                     )
@@ -230,7 +231,12 @@ def run(session: Session, store: DocumentStore, settings: RetentionSettings, now
         else:
             contact = session.get(Contact, candidate.id)
             if contact is not None:
-                report.anonymized.add(
-                    anonymize_contact(session, store, contact, now=now, reason=reason, suppress=False)
-                )
+                done.add(anonymize_contact(session, store, contact, now=now, reason=reason, suppress=False))
+    return done
+
+
+def run(session: Session, store: DocumentStore, settings: RetentionSettings, now: datetime) -> Report:
+    """Anonymise everything eligible at *now* in one transaction (the caller commits)."""
+    report = Report(candidates=eligible(session, settings, now))
+    report.anonymized.add(anonymize(session, store, report.candidates, now))
     return report

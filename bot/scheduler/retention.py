@@ -13,6 +13,8 @@ from bot.crm.audit import Actor
 
 log = logging.getLogger(__name__)
 
+BATCH = 10  # records per transaction (about a second of work)
+
 
 class RetentionJob:
     def __init__(self, app: App) -> None:
@@ -41,10 +43,22 @@ class RetentionJob:
         return done
 
     def _run(self, now: datetime, day: date) -> retention.Report | None:
-        with self.app.uow(Actor(None, "scheduler", f"retention:{day.isoformat()}")) as uow:
+        """The claim commits first; then the records go in batches of BATCH, each its own transaction, so
+        that a long first run never holds SQLite's write lock for long. A run that dies half way leaves
+        the rest to the next day's (they are still eligible then)."""
+        actor = Actor(None, "scheduler", f"retention:{day.isoformat()}")
+        with self.app.uow(actor) as uow:
             if not retention.claim_day(uow.session, day, now):
                 return None
-            report = retention.run(uow.session, self.app.documents, self.settings, now)
+            uow.commit()
+        with self.app.uow(read_only=True) as uow:
+            report = retention.Report(candidates=retention.eligible(uow.session, self.settings, now))
+        for start in range(0, len(report.candidates), BATCH):
+            with self.app.uow(actor) as uow:
+                batch = report.candidates[start : start + BATCH]
+                report.anonymized.add(retention.anonymize(uow.session, self.app.documents, batch, now))
+                uow.commit()
+        with self.app.uow(actor) as uow:
             retention.record_run(uow.session, day, report)
             uow.commit()
-            return report
+        return report

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from bot.bootstrap import App, build_app
@@ -216,3 +216,30 @@ async def test_the_daily_job_is_off_by_default(app: App, world: dict[str, int]) 
     assert await RetentionJob(app).tick(NOW) == 0
     with app.uow(read_only=True) as uow:
         assert uow.session.scalars(select(ProcessedMessage)).all() == []
+
+
+async def test_the_daily_job_anonymises_in_short_transactions(
+    world: dict[str, int], twin_apps: tuple[App, App], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A first run over years of data must not hold SQLite's write lock for minutes: each batch of
+    records is its own transaction, and what one batch wrote is committed before the next starts."""
+    from bot.scheduler import retention as job
+
+    app = twin_apps[0]
+    seen: list[tuple[int, int]] = []  # (batch size, records already anonymised and committed)
+    real = retention.anonymize
+
+    def counting(session: Any, store: Any, batch: list[Any], now: Any) -> Any:
+        with app.uow(read_only=True) as other:  # another connection sees only committed work
+            done = other.session.scalar(
+                select(func.count()).select_from(Contact).where(Contact.lastname.like("anonymous-%"))
+            )
+        seen.append((len(batch), int(done or 0)))
+        return real(session, store, batch, now)
+
+    monkeypatch.setattr(job, "BATCH", 2)
+    monkeypatch.setattr(retention, "anonymize", counting)
+    assert await job.RetentionJob(app).tick(NOW) == 5
+    assert [size for size, _ in seen] == [2, 2]  # 2 third parties (with a contact) and 2 contacts
+    assert seen[0][1] == 0
+    assert seen[-1][1] > 0  # earlier batches were already committed
