@@ -171,6 +171,13 @@ def _after_flush(session: Session, _flush_context: Any) -> None:
             row("update", obj, before, after)
     for obj in _audited(session.deleted):
         row("delete", obj, _column_values(obj, committed=True), None)
+    # A third party deleted in this session cannot be the audit rows' third party any more (the foreign
+    # key would refuse them): its rows keep its id in object_id and its values in before.
+    gone: set[int] = session.info.setdefault("crmbot.deleted_thirdparties", set())
+    gone.update(obj.id for obj in session.deleted if isinstance(obj, ThirdParty))
+    for entry in rows:
+        if entry["thirdparty_id"] in gone:
+            entry["thirdparty_id"] = None
     if rows:
         session.connection().execute(insert(AuditLog), rows)
 

@@ -71,7 +71,8 @@ def _count_outside_quotes(line: str, char: str) -> int:
 
 
 def sniff_delimiter(text: str) -> str:
-    """``,``, ``;`` or a tab: the sniffer's choice when the header line agrees, else the one the header uses most."""
+    """``,``, ``;`` or a tab: the sniffer's choice when the header line agrees, else the one the header
+    uses most."""
     header_line = text.split("\n", 1)[0]
     counts = {d: _count_outside_quotes(header_line, d) for d in DELIMITERS}
     try:

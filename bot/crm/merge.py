@@ -18,7 +18,18 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from sqlalchemy import Column, String, Table, cast, delete, exists, select, update
+from sqlalchemy import (
+    Column,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    UniqueConstraint,
+    cast,
+    delete,
+    exists,
+    select,
+    update,
+)
 from sqlalchemy.orm import Mapper, Session, lazyload
 
 from bot.crm.audit import current_actor
@@ -47,44 +58,12 @@ class MergeError(ValueError):
 
 # Never filled from DROP: identity, bookkeeping, what is derived, and what is merged by its own rule below.
 _THIRDPARTY_OWN_RULES = frozenset(
-    {
-        "id",
-        "created_at",
-        "updated_at",
-        "created_by_id",
-        "email_lower",
-        "name",
-        "alias",
-        "note_public",
-        "note_private",
-        "custom_fields",
-        "customer_type",
-        "is_supplier",
-        "is_individual",
-        "status",
-        "prospect_status",
-        "parent_id",
-    }
+    "id created_at updated_at created_by_id email_lower name alias note_public note_private custom_fields "
+    "customer_type is_supplier is_individual status prospect_status parent_id".split()
 )
 _CONTACT_OWN_RULES = frozenset(
-    {
-        "id",
-        "created_at",
-        "updated_at",
-        "created_by_id",
-        "email",
-        "email_lower",
-        "firstname_key",
-        "lastname_key",
-        "fullname_key",
-        "lastname",
-        "note_public",
-        "note_private",
-        "custom_fields",
-        "is_private",
-        "is_active",
-        "no_marketing",
-    }
+    "id created_at updated_at created_by_id email email_lower firstname_key lastname_key fullname_key "
+    "lastname note_public note_private custom_fields is_private is_active no_marketing".split()
 )
 # Re-pointed with plain SQL: the audit trail itself (its rows about DROP now belong to KEEP's history).
 _UNAUDITED_TABLES = frozenset({"audit_log"})
@@ -224,18 +203,17 @@ def _partners(table: Table, column: Column[Any]) -> list[tuple[str, ...]]:
     """For each unique constraint, composite key or unique index containing *column*: its other columns
     (rows that agree on them would collide once re-pointed)."""
     groups: list[tuple[str, ...]] = []
-    candidates = [tuple(c.columns) for c in table.constraints if hasattr(c, "columns") and _is_unique(c)]
+    candidates = [
+        tuple(c.columns)
+        for c in table.constraints
+        if isinstance(c, UniqueConstraint) or (isinstance(c, PrimaryKeyConstraint) and len(c.columns) > 1)
+    ]
     candidates += [tuple(i.columns) for i in table.indexes if i.unique]
     for columns in candidates:
         names = [c.name for c in columns]
         if column.name in names and len(names) > 1:
             groups.append(tuple(n for n in names if n != column.name))
     return groups
-
-
-def _is_unique(constraint: Any) -> bool:
-    kind = type(constraint).__name__
-    return kind == "UniqueConstraint" or (kind == "PrimaryKeyConstraint" and len(constraint.columns) > 1)
 
 
 def _repoint(

@@ -110,6 +110,26 @@ def test_log_then_undo_removes_everything_it_wrote(crm: App) -> None:
     assert bob.send("undo").text == "There is nothing to undo."
 
 
+def test_undo_of_a_created_company_deletes_it_and_keeps_the_audit(crm: App) -> None:
+    from bot.crm.models import AuditLog, ThirdParty
+
+    bob = Conversation(crm, "bob")
+    created = bob.send("new company Cyberdyne Systems")
+    assert created.data["thirdparty"]["name"] == "Cyberdyne Systems"
+    before = count(crm, ThirdParty)
+    undone = bob.send("undo")
+    assert undone.text.startswith("Undone:"), undone.text
+    assert count(crm, ThirdParty) == before - 1
+    with crm.uow(read_only=True) as uow:
+        deleted = uow.session.scalars(
+            select(AuditLog).where(AuditLog.object_type == "thirdparties", AuditLog.action == "delete")
+        ).one()
+    assert deleted.before is not None
+    assert deleted.before["name"] == "Cyberdyne Systems"
+    assert deleted.thirdparty_id is None  # the company is gone; its id stays in object_id
+    assert deleted.object_id == created.data["thirdparty"]["id"]
+
+
 def test_typed_undo_takes_back_the_last_message_only(crm: App) -> None:
     anna = Conversation(crm, "anna")
     assert anna.send("Anruf mit Hank").text.startswith("Anruf erfasst: Hank Scorpio")
