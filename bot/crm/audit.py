@@ -213,6 +213,38 @@ def install(session_factory: sessionmaker[Session]) -> None:
         event.listen(session_factory, "after_flush", _after_flush)
 
 
+def record(
+    session: Session,
+    action: str,
+    object_type: str,
+    object_id: int,
+    *,
+    thirdparty_id: int | None = None,
+    summary: str | None = None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    at: datetime | None = None,
+) -> AuditLog:
+    """An audit row the ORM hook cannot write by itself (an export, an anonymisation, a merge), stamped
+    with the session's actor like every other row."""
+    actor = current_actor(session)
+    row = AuditLog(
+        at=at or actor.now(),
+        user_id=actor.user_id,
+        channel=actor.channel,
+        source_message_id=actor.source_message_id,
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        thirdparty_id=thirdparty_id,
+        summary=summary[:255] if summary else None,
+        before=before,
+        after=after,
+    )
+    session.add(row)
+    return row
+
+
 def entries_for_source(session: Session, channel: str, source_message_id: str) -> list[AuditLog]:
     stmt = (
         select(AuditLog)

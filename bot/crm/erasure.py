@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import JSON, Connection, Text, cast, event, func, or_, select
 from sqlalchemy.orm import Session
 
-from bot.crm.audit import current_actor
+from bot.crm import audit
 from bot.crm.gdpr import never_log_add
 from bot.crm.models import (
     Activity,
@@ -296,21 +296,15 @@ class Eraser:
         counts: dict[str, int],
     ) -> None:
         """The ``anonymize`` audit row: what was done and why, no personal data."""
-        actor = current_actor(self.session)
-        self.session.add(
-            AuditLog(
-                at=self.now,
-                user_id=actor.user_id,
-                channel=actor.channel,
-                source_message_id=actor.source_message_id,
-                action="anonymize",
-                object_type=object_type,
-                object_id=object_id,
-                thirdparty_id=thirdparty_id,
-                summary=summary,
-                before=None,
-                after=counts,
-            )
+        audit.record(
+            self.session,
+            "anonymize",
+            object_type,
+            object_id,
+            thirdparty_id=thirdparty_id,
+            summary=summary,
+            after=counts,
+            at=self.now,
         )
         self.session.flush()
 

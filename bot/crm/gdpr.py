@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from bot.crm.audit import current_actor
+from bot.crm import audit
 from bot.crm.models import (
     Activity,
     ActivityAttendee,
@@ -112,7 +112,7 @@ def export_person(session: Session, store: DocumentStore, email: str, *, now: da
     consents = list(
         session.scalars(select(Consent).where(Consent.contact_id.in_(ids)).order_by(Consent.at, Consent.id))
     )
-    audit = list(
+    trail = list(
         session.scalars(
             select(AuditLog)
             .where(AuditLog.object_type == "contacts", AuditLog.object_id.in_(ids))
@@ -161,24 +161,17 @@ def export_person(session: Session, store: DocumentStore, email: str, *, now: da
         "documents": [_document(d, store) for d in documents],
         "unsubscribed": model_to_dict(unsubscribed) if unsubscribed is not None else None,
         "never_log": [model_to_dict(n) for n in never_log],
-        "audit": [model_to_dict(a) for a in audit],
+        "audit": [model_to_dict(a) for a in trail],
     }
-    actor = current_actor(session)
     for contact_id in ids or [0]:
-        session.add(
-            AuditLog(
-                at=now,
-                user_id=actor.user_id,
-                channel=actor.channel,
-                source_message_id=actor.source_message_id,
-                action="export",
-                object_type="contacts",
-                object_id=contact_id,
-                thirdparty_id=None,
-                summary=f"GDPR export for {address}"[:255],
-                before=None,
-                after={"email": address, "activities": len(activities), "emails": len(mails)},
-            )
+        audit.record(
+            session,
+            "export",
+            "contacts",
+            contact_id,
+            summary=f"GDPR export for {address}",
+            after={"email": address, "activities": len(activities), "emails": len(mails)},
+            at=now,
         )
     session.flush()
     return result

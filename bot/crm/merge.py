@@ -32,11 +32,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapper, Session, lazyload
 
-from bot.crm.audit import current_actor
+from bot.crm import audit
 from bot.crm.contacts import update_contact
 from bot.crm.models import (
     Activity,
-    AuditLog,
     Base,
     Contact,
     Document,
@@ -300,29 +299,21 @@ def _repoint_sql(
 
 def _audit(session: Session, result: MergeResult, before: dict[str, Any], thirdparty_id: int | None) -> None:
     """The merge's own audit row, written like gdpr.export's: DROP's last values, and what happened."""
-    actor = current_actor(session)
-    session.add(
-        AuditLog(
-            at=actor.now(),
-            user_id=actor.user_id,
-            channel=actor.channel,
-            source_message_id=actor.source_message_id,
-            action="merge",
-            object_type="thirdparties" if result.kind == "thirdparty" else "contacts",
-            object_id=result.keep_id,
-            thirdparty_id=thirdparty_id,
-            summary=(
-                f"merged {result.drop_name} (#{result.drop_id}) into {result.keep_name} (#{result.keep_id})"
-            ),
-            before=before,
-            after={
-                "merged_id": result.drop_id,
-                "kept_id": result.keep_id,
-                "filled": {k: _jsonable(v) for k, v in result.filled.items()},
-                "moved": dict(result.moved),
-                "removed": dict(result.removed),
-            },
-        )
+    audit.record(
+        session,
+        "merge",
+        "thirdparties" if result.kind == "thirdparty" else "contacts",
+        result.keep_id,
+        thirdparty_id=thirdparty_id,
+        summary=f"merged {result.drop_name} (#{result.drop_id}) into {result.keep_name} (#{result.keep_id})",
+        before=before,
+        after={
+            "merged_id": result.drop_id,
+            "kept_id": result.keep_id,
+            "filled": {k: _jsonable(v) for k, v in result.filled.items()},
+            "moved": dict(result.moved),
+            "removed": dict(result.removed),
+        },
     )
     session.flush()
 
