@@ -110,21 +110,21 @@ def changes(intent: Intent, ctx: HandlerContext) -> Reply:
     system = ctx.t("changes.system")
     lines = []
     for entry in entries[:CHANGES_SHOWN]:
-        what = audit.describe_changes(entry.before, entry.after, fields=3)
-        lines.append(
-            ctx.t(
-                "changes.line",
-                when=ctx.when(entry.at),
-                who=names.get(entry.user_id, system) if entry.user_id else system,
-                channel=entry.channel,
-                action=ctx.t(f"changes.action.{entry.action}") if entry.action in _ACTIONS else entry.action,
-                object=ctx.t(f"changes.object.{entry.object_type}")
-                if entry.object_type in _OBJECTS
-                else entry.object_type,
-                label=entry.summary or f"#{entry.object_id}",
-                what=what,
-            )
-        )
+        params = {
+            "when": ctx.when(entry.at),
+            "who": names.get(entry.user_id, system) if entry.user_id else system,
+            "channel": entry.channel,
+            "action": ctx.t(f"changes.action.{entry.action}") if entry.action in _ACTIONS else entry.action,
+            "object": ctx.t(f"changes.object.{entry.object_type}")
+            if entry.object_type in _OBJECTS
+            else entry.object_type,
+            "label": entry.summary or f"#{entry.object_id}",
+        }
+        if entry.action == "update" and entry.before and entry.after:  # what changed; a create or
+            what = audit.describe_changes(entry.before, entry.after, fields=3)  # delete is its label
+            lines.append(ctx.t("changes.line_changed", what=what, **params))
+        else:
+            lines.append(ctx.t("changes.line", **params))
     more = len(entries) - CHANGES_SHOWN
     if more > 0:
         lines.append(ctx.t("changes.more", n=more))
@@ -132,4 +132,19 @@ def changes(intent: Intent, ctx: HandlerContext) -> Reply:
 
 
 _ACTIONS = frozenset({"create", "update", "delete"})
-_OBJECTS = frozenset({"thirdparties", "contacts", "activities", "email_messages", "documents", "consents"})
+_OBJECTS = frozenset(
+    {
+        "thirdparties",
+        "contacts",
+        "activities",
+        "email_messages",
+        "documents",
+        "consents",
+        "quotes",
+        "orders",
+        "invoices",
+        "tickets",
+        "projects",
+        "reminders",
+    }
+)
