@@ -39,5 +39,10 @@ lint: $(TEST_STAMP)
 test: lint
 	$(BIN)/pytest $(ARGS)
 
+## bench: the benchmarks of issue #8 at a reduced size (SQLite, and PostgreSQL when initdb is installed):
+## one table, saved to bench/results.json; `make bench ARGS=--full` for the size of the issue
+bench: $(TEST_STAMP)
+	$(BIN)/python -m benchmarks.run_all $(ARGS)
+
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

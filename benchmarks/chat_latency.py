@@ -1,6 +1,7 @@
 """Chat message -> reply, in-process, against a generated database (see benchmarks.generate).
 
     python -m benchmarks.chat_latency --db sqlite:///bench/crm.sqlite3 [--messages 2000] [--json]
+    python -m benchmarks.chat_latency --postgres [--messages 500]    # generated data on a throwaway cluster
 
 Each message is parsed, matched against the CRM, written (logs, follow-ups, reminders) and committed, as
 the console channel would do it; the figure is the wall time of Engine.handle per message.
@@ -21,6 +22,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from benchmarks import harness
 from bot.bootstrap import build_app
 from bot.config import load_settings
 from bot.crm.models import Contact, ThirdParty, User
@@ -118,7 +120,7 @@ def run(db: str, count: int, seed: int = 7) -> dict[str, Any]:
                 raise RuntimeError(f"message failed: {text!r}: {reply.text}")
         app.close()
     return {
-        "database": db.split(":", 1)[0],
+        "database": harness.backend(db),
         "messages": len(timings),
         "p50_ms": round(percentile(timings, 0.50), 2),
         "p95_ms": round(percentile(timings, 0.95), 2),
@@ -135,11 +137,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--db", required=True)
+    harness.add_database_options(parser, generated=True)
     parser.add_argument("--messages", type=int, default=2000)
-    parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
-    result = run(args.db, args.messages)
+    with harness.database(args, harness.generated(harness.size_of(args), args.seed)) as url:
+        result = run(url, args.messages)
     if args.json:
         print(json.dumps(result))
     else:

@@ -23,6 +23,7 @@ from typing import Any
 
 from sqlalchemy import delete, func, select
 
+from benchmarks import harness
 from bot.bootstrap import build_app
 from bot.config import load_settings
 from bot.crm.models import DigestRun, User
@@ -55,7 +56,7 @@ def run(db: str) -> dict[str, Any]:
             users = uow.session.scalar(select(func.count()).select_from(User)) or 0
         delivery = CountingDelivery()
         sender = DigestSender(app, delivery, worker="bench")
-        ticks = []
+        ticks: list[dict[str, Any]] = []
         for moment in TICKS:
             started = time.perf_counter()
             sent = asyncio.run(sender.tick(moment))
@@ -78,10 +79,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--db", required=True)
-    parser.add_argument("--json", action="store_true")
+    harness.add_database_options(parser, generated=True)
     args = parser.parse_args()
-    result = run(args.db)
+    with harness.database(args, harness.generated(harness.size_of(args), args.seed)) as url:
+        result = run(url)
     if args.json:
         print(json.dumps(result))
         return

@@ -16,6 +16,8 @@ import subprocess
 import sys
 import time
 
+from benchmarks import harness
+
 CHILD = r"""
 import sys, time, tempfile
 from pathlib import Path
@@ -62,11 +64,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--db", required=True)
+    harness.add_database_options(parser, generated=True)
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
-    result = run(args.db, args.runs)
+    with harness.database(args, harness.generated(harness.size_of(args), args.seed)) as url:
+        result = run(url, args.runs)
     print(json.dumps(result) if args.json else "\n".join(f"{k:>22}: {v}" for k, v in result.items()))
 
 
