@@ -19,7 +19,16 @@ from sqlalchemy.orm import Session
 from bot.clock import zone
 from bot.crm import claims, invitations
 from bot.crm.activities import Source, add_reminder, log_activity, mark_done
-from bot.crm.models import Activity, ActivityType, Percent, Reminder, ReminderStatus, ThirdParty, User
+from bot.crm.models import (
+    Activity,
+    ActivityAttendee,
+    ActivityType,
+    Percent,
+    Reminder,
+    ReminderStatus,
+    ThirdParty,
+    User,
+)
 
 LATE_AFTER = timedelta(minutes=5)  # sent later than this after its time: marked late ("after downtime")
 SNOOZES = ("1h", "tomorrow", "week")
@@ -172,47 +181,73 @@ MEETING_HORIZON = timedelta(days=1)  # meetings this far ahead get their reminde
 def ensure_meeting_reminders(session: Session, *, now: datetime) -> int:
     """Give every planned meeting starting within MEETING_HORIZON a reminder for its owner and the users
     attending, ``reminder_lead_minutes`` before it (0: that user wants none). A meeting that moved moves
-    its pending reminder; a cancelled one cancels it. Safe to run in several processes at once (one
-    meeting reminder per user and meeting is a unique index). Returns how many were created."""
-    meetings = list(
-        session.scalars(
-            select(Activity).where(
-                Activity.type_code == ActivityType.MEETING,
-                Activity.start_at > now,
-                Activity.start_at <= now + MEETING_HORIZON,
-            )
-        ).unique()
+    its pending reminder; a cancelled one cancels it. Returns how many were created.
+
+    It runs every tick in every process, so it reads plain rows (no ORM objects for the meetings) and
+    touches only the reminders that change. Several processes at once: one meeting reminder per user
+    and meeting is a unique index, and every process writes in (meeting, user) order, so two of them
+    wait for each other in the same order instead of deadlocking on PostgreSQL."""
+    window = (
+        select(Activity.id)
+        .where(
+            Activity.type_code == ActivityType.MEETING,
+            Activity.start_at > now,
+            Activity.start_at <= now + MEETING_HORIZON,
+        )
+        .scalar_subquery()
     )
+    meetings = session.execute(
+        select(Activity.id, Activity.owner_id, Activity.start_at, Activity.percent)
+        .where(Activity.id.in_(window))
+        .order_by(Activity.id)
+    ).all()
     if not meetings:
         return 0
+    people: dict[int, set[int]] = {
+        m.id: ({m.owner_id} if m.owner_id is not None else set()) for m in meetings
+    }
+    for activity_id, user_id in session.execute(
+        select(ActivityAttendee.activity_id, ActivityAttendee.user_id).where(
+            ActivityAttendee.activity_id.in_(window), ActivityAttendee.user_id.is_not(None)
+        )
+    ):
+        if user_id is not None:  # as the WHERE says; for the type checker
+            people[activity_id].add(user_id)
     existing = {
-        (r.user_id, r.activity_id): r
-        for r in session.scalars(
-            select(Reminder).where(
-                Reminder.kind == "meeting", Reminder.activity_id.in_([m.id for m in meetings])
-            )
+        (user_id, activity_id): (ident, status, due_at)
+        for ident, user_id, activity_id, status, due_at in session.execute(
+            select(
+                Reminder.id, Reminder.user_id, Reminder.activity_id, Reminder.status, Reminder.due_at
+            ).where(Reminder.kind == "meeting", Reminder.activity_id.in_(window))
         )
     }
+    everyone = set().union(*people.values())
+    lead = dict(
+        session.execute(
+            select(User.id, User.reminder_lead_minutes).where(
+                User.id.in_(everyone), User.is_active.is_(True), User.reminder_lead_minutes > 0
+            )
+        ).all()
+    )
     created = 0
     for meeting in meetings:
-        people = {a.user_id for a in meeting.attendees if a.user_id is not None}
-        if meeting.owner_id is not None:
-            people.add(meeting.owner_id)
         planned = meeting.percent == Percent.TODO or 0 < meeting.percent < Percent.DONE
-        for user_id in sorted(people):
-            reminder = existing.get((user_id, meeting.id))
-            if reminder is not None:
-                if reminder.status != ReminderStatus.PENDING:
+        for user_id in sorted(people[meeting.id]):
+            due = max(meeting.start_at - timedelta(minutes=lead[user_id]), now) if user_id in lead else None
+            found = existing.get((user_id, meeting.id))
+            if found is not None:
+                ident, status, due_at = found
+                if status != ReminderStatus.PENDING:
+                    continue
+                reminder = session.get(Reminder, ident)
+                if reminder is None:
                     continue
                 if not planned:
                     reminder.status = ReminderStatus.CANCELLED
-                    continue
-                due = _meeting_due(session, user_id, meeting, now)
-                if due is not None and due != reminder.due_at:
+                elif due is not None and due != due_at:
                     reminder.due_at = due
                 continue
-            due = _meeting_due(session, user_id, meeting, now) if planned else None
-            if due is None:
+            if not planned or due is None:
                 continue
             try:
                 with session.begin_nested():
@@ -222,13 +257,6 @@ def ensure_meeting_reminders(session: Session, *, now: datetime) -> int:
                 continue
     session.flush()
     return created
-
-
-def _meeting_due(session: Session, user_id: int, meeting: Activity, now: datetime) -> datetime | None:
-    user = session.get(User, user_id)
-    if user is None or not user.is_active or user.reminder_lead_minutes <= 0:
-        return None
-    return max(meeting.start_at - timedelta(minutes=user.reminder_lead_minutes), now)
 
 
 def follow_up_tomorrow(

@@ -469,6 +469,8 @@ async def test_no_token_or_password_reaches_the_log(
     ):
         assert secret not in text, secret
     assert BODY_MARKER not in text  # mail bodies are customer data (STYLE rule 10)
+    chatter = [r.getMessage() for r in caplog.records if r.name == "mail.log" and r.levelno < logging.WARNING]
+    assert chatter == []  # nor aiosmtpd's line per SMTP command with the envelope addresses
 
 
 def test_the_database_password_is_in_no_repr_error_or_log(

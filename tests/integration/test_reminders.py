@@ -349,3 +349,63 @@ def test_my_reminders_lists_what_is_coming_and_cancels_one(app: App) -> None:
     assert anna.send("Undo", choice=cancelled.actions[0].value).text.startswith("Undone")
     assert len(anna.send("meine Erinnerungen").sections[0].items) == 2
     assert "Wann" not in anna.say("my reminders")
+
+
+def test_four_processes_making_meeting_reminders_at_once_make_each_once(app: App, database_url: str) -> None:
+    """Every process's tick makes the meeting reminders of the next day; at start-up they all do it at
+    the same moment (on PostgreSQL this once deadlocked on the unique index)."""
+    import threading
+
+    from bot.bootstrap import build_app
+    from bot.config import load_settings
+    from bot.crm.activities import log_activity
+    from bot.crm.models import ActivityAttendee
+    from bot.crm.reminders import ensure_meeting_reminders
+
+    seed(app, ("anna", "Europe/Berlin"), ("bob", "America/New_York"), ("cleo", "Europe/Berlin"))
+    now = utc(2026, 11, 23, 8, 0)
+    with app.uow() as uow:
+        s = uow.session
+        people = list(s.scalars(select(User).order_by(User.id)))
+        for n in range(120):
+            meeting = log_activity(
+                s,
+                type_code="AC_RDV",
+                label=f"Meeting {n}",
+                owner=people[n % 3],
+                start_at=now + timedelta(hours=1, minutes=n * 7),
+                percent=Percent.TODO,
+            )
+            for other in people:
+                if other.id != meeting.owner_id:
+                    meeting.attendees.append(ActivityAttendee(user_id=other.id))
+        uow.commit()
+    apps = [
+        build_app(load_settings(database_url=database_url, data_dir=app.settings.data_dir, now=now))
+        for _ in range(4)
+    ]
+    errors: list[BaseException] = []
+    created: list[int] = []
+    start = threading.Barrier(len(apps))
+
+    def run(other: App) -> None:
+        try:
+            start.wait()
+            with other.uow() as uow:
+                created.append(ensure_meeting_reminders(uow.session, now=now))
+                uow.commit()
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(a,)) for a in apps]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    for other in apps:
+        other.close()
+    assert errors == []
+    assert sum(created) == 360  # 120 meetings × 3 people, each made by exactly one process
+    with app.uow(read_only=True) as uow:
+        rows = uow.session.execute(select(Reminder.user_id, Reminder.activity_id)).all()
+    assert len(rows) == len(set(rows)) == 360
