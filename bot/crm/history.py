@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import ColumnElement, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 from bot.crm.models import (
     OPEN_TICKET_STATUSES,
@@ -56,8 +56,19 @@ class LastContact:
         return {k: a for k, a in self.by_kind.items() if a.id != self.latest.id}
 
 
+# The history of one third party needs neither each event's third party nor its contact row joined in
+# (the model's default), nor the attendees loaded for events only counted: they load when a reply reads them.
+_LEAN = (lazyload(Activity.thirdparty), lazyload(Activity.contact), lazyload(Activity.attendees))
+
+
 def _latest(session: Session, *conditions: ColumnElement[bool]) -> Activity | None:
-    stmt = select(Activity).where(*conditions).order_by(Activity.start_at.desc(), Activity.id.desc()).limit(1)
+    stmt = (
+        select(Activity)
+        .where(*conditions)
+        .order_by(Activity.start_at.desc(), Activity.id.desc())
+        .limit(1)
+        .options(*_LEAN)
+    )
     return session.scalars(stmt).first()
 
 
@@ -130,7 +141,8 @@ def _activity_entries(
         stmt = stmt.where(Activity.start_at >= since)
     if until is not None:
         stmt = stmt.where(Activity.start_at < until)
-    for a in session.scalars(stmt.order_by(Activity.start_at.desc(), Activity.id.desc()).limit(n)):
+    stmt = stmt.order_by(Activity.start_at.desc(), Activity.id.desc()).limit(n).options(*_LEAN)
+    for a in session.scalars(stmt):
         kind = TYPE_KIND.get(a.type_code, "note")
         if a.percent not in _HAPPENED:
             kind = "todo" if a.type_code == ActivityType.NOTE else kind
