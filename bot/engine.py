@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from dataclasses import replace
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -23,7 +23,6 @@ from bot.crm import linking, questions, users
 from bot.crm.audit import Actor, act_as
 from bot.crm.errors import AmbiguousMatch, CrmOutcome, NeedsChoice, NotAllowed, Option
 from bot.crm.gazetteer import DatabaseGazetteer
-from bot.crm.mail.archive import MailProcessor
 from bot.crm.matching import Matcher
 from bot.crm.models import ChannelIdentity, ProcessedMessage, User
 from bot.crm.rights import scope_of
@@ -34,6 +33,9 @@ from bot.messages import Choice, InboundMessage, Reply, Sender
 from bot.parsers import parse, warm_up
 from bot.parsers.intents import Intent
 from storage import DatabaseUnavailable, UnitOfWork
+
+if TYPE_CHECKING:  # the mail pipeline loads when chat first files a mail, not at start-up
+    from bot.crm.mail.archive import MailProcessor
 
 log = logging.getLogger(__name__)
 
@@ -142,6 +144,7 @@ class Engine:
     @cached_property
     def mail_processor(self) -> MailProcessor:
         """Files mail picked in chat through the same code as the mail room."""
+        from bot.crm.mail.archive import MailProcessor
         from bot.mailroom import mail_settings
 
         return MailProcessor(mail_settings(self.app.settings), self.app.documents, self.app.fuzzy)
@@ -242,7 +245,7 @@ class Engine:
             matcher=Matcher.for_scope(session, self.app.fuzzy, scope),
             message=msg,
             scope=scope,
-            mail=self.mail_processor,
+            mail_processor=lambda: self.mail_processor,
             mail_from=self.app.settings.outbound_from,
         )
 
