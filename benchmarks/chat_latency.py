@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import statistics
 import tempfile
 import time
 from collections import Counter
@@ -50,11 +49,6 @@ TEMPLATES_DE = (
     "Wer ist Ansprechpartner bei {company}",
     "Wiedervorlage {company} in 2 Wochen",
 )
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def sample_messages(engine: Engine, count: int, seed: int) -> list[tuple[str, str]]:
@@ -122,11 +116,7 @@ def run(db: str, count: int, seed: int = 7) -> dict[str, Any]:
     return {
         "database": harness.backend(db),
         "messages": len(timings),
-        "p50_ms": round(percentile(timings, 0.50), 2),
-        "p95_ms": round(percentile(timings, 0.95), 2),
-        "p99_ms": round(percentile(timings, 0.99), 2),
-        "max_ms": round(max(timings), 2),
-        "mean_ms": round(statistics.fmean(timings), 2),
+        **{k: v for k, v in harness.latency_summary(timings).items() if k != "n"},
         "engine_ready_s": round(ready, 3),
         "clarifications": clarifications,
         "intents": dict(intents),
