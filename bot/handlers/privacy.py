@@ -68,10 +68,15 @@ def consent(intent: Intent, ctx: HandlerContext) -> Reply:
 
 
 def never_log(intent: Intent, ctx: HandlerContext) -> Reply:
-    """Anyone who may write may add an entry (it only keeps mail out); taking one off needs ``admin``."""
+    """Anyone who may write may add an entry (it only keeps mail out) and sees their own entries; taking
+    one off, and seeing everyone's, needs ``admin``."""
     action = intent.resolved["never_log"]
-    if action == "list":
-        rows = gdpr.never_log_list(ctx.session)
+    if action == "list":  # a colleague's private addresses are theirs: admins see every entry
+        rows = [
+            r
+            for r in gdpr.never_log_list(ctx.session)
+            if ctx.scope.may("admin") or r.created_by_id == ctx.user.id
+        ]
         if not rows:
             return Reply(ctx.t("never_log.empty"))
         return Reply(

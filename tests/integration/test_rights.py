@@ -358,6 +358,14 @@ def test_never_log_from_chat_is_honoured_by_mail_archiving(crm: App) -> None:
         "Mail with anyone at acme.example is never archived from now on."
     )
     assert olga.send("never log list").lines == ("acme.example — from chat by own",)
+    al = Conversation(crm, "al")
+    al.send("never log wife@private.example")
+    assert olga.send("never log list").lines == ("acme.example — from chat by own",)  # not Al's
+    assert set(Conversation(crm, "ada").send("never log list").lines) == {
+        "acme.example — from chat by own",
+        "wife@private.example — from chat by al",
+    }
+    al.send("undo")
     outcome = Room(crm).deliver(mail("own@nordlicht.example", "max@acme.example", "Offer"))
     assert outcome.status == "skipped"
     # taking an entry off needs admin
