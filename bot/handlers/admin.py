@@ -8,7 +8,7 @@ from sqlalchemy import select
 from bot.crm import audit, groups, users
 from bot.crm.errors import NotAllowed, Refused
 from bot.crm.models import Activity, AuditLog, Contact, Group, User
-from bot.crm.rights import RIGHTS, check_right, effective_rights
+from bot.crm.rights import RIGHTS, check_right, effective_rights, events_of
 from bot.crm.thirdparties import assign_salesrep
 from bot.handlers import resolve
 from bot.handlers.context import HandlerContext
@@ -83,22 +83,34 @@ def admin(intent: Intent, ctx: HandlerContext) -> Reply:
     return Reply(ctx.t("admin.rights", login=user.login, rights=held))
 
 
-def _shown(ctx: HandlerContext, entry: AuditLog) -> bool:
-    """Whether the user may see this entry: a private contact of someone else, or (without
-    ``agenda.read_all``) another user's event, stays hidden even in the history of a visible company."""
-    if entry.object_type == "contacts":
-        contact = ctx.session.get(Contact, entry.object_id)
-        return contact is None or ctx.scope.sees_contact(contact)
-    if entry.object_type == "activities" and ctx.scope.own_agenda is not None:
-        activity = ctx.session.get(Activity, entry.object_id)
-        return activity is not None and activity.owner_id == ctx.user.id
-    return True
+def _visible_entries(ctx: HandlerContext, entries: list[AuditLog]) -> list[AuditLog]:
+    """The entries the user may see: a private contact of someone else, or (without ``agenda.read_all``)
+    an event that is not the user's own or attended (the rule of ``rights.events_of``), stays hidden even
+    in the history of a visible company. Two queries, whatever the number of entries."""
+    contact_ids = {e.object_id for e in entries if e.object_type == "contacts"}
+    hidden_contacts = {
+        c.id
+        for c in ctx.session.scalars(select(Contact).where(Contact.id.in_(contact_ids)))
+        if not ctx.scope.sees_contact(c)
+    }
+    own = ctx.scope.own_agenda
+    shown_events: set[int] | None = None
+    if own is not None:
+        event_ids = {e.object_id for e in entries if e.object_type == "activities"}
+        shown_events = set(
+            ctx.session.scalars(select(Activity.id).where(Activity.id.in_(event_ids), events_of(own)))
+        )
+    hidden = {("contacts", i) for i in hidden_contacts}
+    if shown_events is not None:
+        hidden |= {("activities", e.object_id) for e in entries if e.object_type == "activities"}
+        hidden -= {("activities", i) for i in shown_events}
+    return [e for e in entries if (e.object_type, e.object_id) not in hidden]
 
 
 def changes(intent: Intent, ctx: HandlerContext) -> Reply:
     """ "who changed ACME?": the latest audit entries about the third party and what is filed under it."""
     tp = resolve.thirdparty(ctx, intent)
-    entries = [e for e in audit.history(ctx.session, thirdparty_id=tp.id, limit=200) if _shown(ctx, e)]
+    entries = _visible_entries(ctx, audit.history(ctx.session, thirdparty_id=tp.id, limit=200))
     data = {"thirdparty": thirdparty_ref(tp)}
     if not entries:
         return Reply(ctx.t("changes.none", name=tp.name), data=data)
