@@ -410,6 +410,7 @@ def test_done_snooze_file_and_remind_from_the_digest_items(app: App) -> None:
     assert again.text == "„Rückfrage Lieferung“ ist schon erledigt."
     undone = anna.send("Rückgängig", choice=filed.actions[0].value)
     assert "rückgängig" in undone.text.lower()
+    assert "nichts" not in undone.text, undone.text  # "nothing to undo" would pass the line above
     with app.uow(read_only=True) as uow:
         row = uow.session.get(EmailMessage, email_id)
         assert row is not None
