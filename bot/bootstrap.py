@@ -4,21 +4,30 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from sqlalchemy import event
+
 from bot.clock import Clock, clock_for
 from bot.config import Settings
 from bot.crm import audit
 from bot.crm.audit import Actor
-from bot.crm.matching import FuzzyNames, Matcher, invalidate_on_change
+from bot.crm.matching import FUZZY_KEY, FuzzyNames, Matcher, note_name_changes, refresh_names
 from storage import Database, DocumentStore, UnitOfWork, make_engine
 
 
+class AppSession(audit.AuditedSession):
+    """The app's sessions: audited, and they refresh the fuzzy name index of the app whose
+    ``FuzzyNames`` is in their info after a commit that changed names."""
+
+
+event.listen(AppSession, "after_flush", note_name_changes)
+event.listen(AppSession, "after_commit", refresh_names)
+
+
 def open_database(url: str, fuzzy: FuzzyNames | None = None) -> Database:
-    """Engine, session factory and the hooks every session needs (audit log, name-index refresh)."""
-    db = Database(make_engine(url))
-    audit.install(db.session_factory)
-    if fuzzy is not None:
-        invalidate_on_change(db.session_factory, fuzzy)
-    return db
+    """Engine and session factory with the hooks every session needs (audit log, name-index refresh)."""
+    return Database(
+        make_engine(url), session_class=AppSession, info={FUZZY_KEY: fuzzy} if fuzzy is not None else None
+    )
 
 
 @dataclass

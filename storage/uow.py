@@ -70,9 +70,15 @@ class UnitOfWork:
 class Database:
     """The engine and its session factory; hands out units of work."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(
+        self, engine: Engine, *, session_class: type[Session] = Session, info: dict[str, Any] | None = None
+    ) -> None:
+        """*session_class* carries the hooks every session needs (the audit log); *info* is copied into
+        every session's ``info``."""
         self.engine = engine
-        self.session_factory = sessionmaker(bind=engine, expire_on_commit=False, autoflush=True)
+        self.session_factory = sessionmaker(
+            bind=engine, class_=session_class, expire_on_commit=False, autoflush=True, info=info or {}
+        )
 
     def uow(self, *, read_only: bool = False, info: dict[str, Any] | None = None) -> UnitOfWork:
         """A new unit of work; *info* lands on the session (e.g. who is acting, for the audit log)."""

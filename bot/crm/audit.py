@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import event, insert, inspect, select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from bot.crm.models import (
     AuditLog,
@@ -205,12 +205,17 @@ def _stamp(session: Session, _flush_context: Any, _instances: Any) -> None:
             obj.updated_at = now
 
 
-def install(session_factory: sessionmaker[Session]) -> None:
-    """Record every flush of sessions made by *session_factory* in the audit log (idempotent), and
-    time-stamp rows with the acting clock."""
-    if not event.contains(session_factory, "after_flush", _after_flush):
-        event.listen(session_factory, "before_flush", _stamp)
-        event.listen(session_factory, "after_flush", _after_flush)
+class AuditedSession(Session):
+    """A session whose every flush is recorded in the audit log and whose rows are time-stamped with
+    the acting clock.
+
+    The hooks hang on this class, registered once at import. SQLAlchemy keys its listener registry by
+    ``id(target)``: a listener added to a per-database ``sessionmaker`` could be taken as already there,
+    and silently skipped, when a new sessionmaker's class reused the id of a collected one."""
+
+
+event.listen(AuditedSession, "before_flush", _stamp)
+event.listen(AuditedSession, "after_flush", _after_flush)
 
 
 def record(

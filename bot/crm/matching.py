@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from rapidfuzz import fuzz, process
-from sqlalchemy import ColumnElement, event, func, select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import ColumnElement, func, select
+from sqlalchemy.orm import Session
 
 from bot.crm.models import (
     Contact,
@@ -162,20 +162,24 @@ class FuzzyNames:
         return sorted(out.items(), key=lambda kv: -kv[1])[:limit]
 
 
-def invalidate_on_change(session_factory: sessionmaker[Session], fuzzy: FuzzyNames) -> None:
-    """Reload *fuzzy* after any commit that added, renamed or removed a third party or contact."""
+FUZZY_KEY = "crmbot.fuzzy"
+"""Session info key of the app's ``FuzzyNames``, refreshed after a commit that changed names."""
 
-    def after_flush(session: Session, _ctx: object) -> None:
-        touched = (*session.new, *session.dirty, *session.deleted)
-        if any(isinstance(obj, ThirdPartyKey | Contact) for obj in touched):
-            session.info["crmbot.names_changed"] = True
 
-    def after_commit(session: Session) -> None:
-        if session.info.pop("crmbot.names_changed", False):
-            fuzzy.invalidate()
+def note_name_changes(session: Session, _ctx: object) -> None:
+    """after_flush: remember that this transaction added, renamed or removed a third party or contact."""
+    if FUZZY_KEY not in session.info:
+        return
+    touched = (*session.new, *session.dirty, *session.deleted)
+    if any(isinstance(obj, ThirdPartyKey | Contact) for obj in touched):
+        session.info["crmbot.names_changed"] = True
 
-    event.listen(session_factory, "after_flush", after_flush)
-    event.listen(session_factory, "after_commit", after_commit)
+
+def refresh_names(session: Session) -> None:
+    """after_commit: reload the session's ``FuzzyNames`` when names changed."""
+    if session.info.pop("crmbot.names_changed", False):
+        fuzzy: FuzzyNames = session.info[FUZZY_KEY]
+        fuzzy.invalidate()
 
 
 class Matcher:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import gc
+
 from sqlalchemy import select
 
-from bot.bootstrap import App
+from bot.bootstrap import App, open_database
 from bot.crm.audit import Actor, entries_for_source
 from bot.crm.models import AuditLog, ThirdParty
+from storage import Database
 from tests.conftest import NOW
 from tests.support.factories import company, person, user
 
@@ -87,3 +90,30 @@ def test_rows_are_time_stamped_with_the_apps_clock(app: App) -> None:
         tp = company(uow.session, "Hooli")
         uow.commit()
     assert (tp.created_at, tp.updated_at) == (NOW, NOW)
+
+
+def test_a_database_is_audited_even_when_its_session_factory_reuses_a_collected_ones_id(
+    sqlite_url: str,
+) -> None:
+    """SQLAlchemy keys listeners by id(target): a hook listened on per sessionmaker was skipped as
+    'already there' when a new sessionmaker got a collected one's id (CI saw unaudited rows)."""
+    db = database_with_a_recycled_session_factory_id(sqlite_url)
+    with db.uow() as uow:
+        company(uow.session, "Hooli")
+        uow.commit()
+    with db.uow() as uow:
+        assert [r.action for r in uow.session.scalars(select(AuditLog))] == ["create"]
+    db.dispose()
+
+
+def database_with_a_recycled_session_factory_id(url: str) -> Database:
+    seen: set[int] = set()
+    for _ in range(500):
+        db = open_database(url)
+        if id(db.session_factory) in seen:
+            return db
+        seen.add(id(db.session_factory))
+        db.dispose()
+        del db
+        gc.collect()
+    raise AssertionError("no sessionmaker id came back in 500 tries: the case was not exercised")
