@@ -19,7 +19,7 @@ from bot.bootstrap import App
 from bot.channels.mailer import Mailer, MailerError
 from bot.config import Settings
 from bot.crm.audit import Actor
-from bot.crm.mail import MailProcessor, MailSettings, Notice, Outcome, pending_ids, receive
+from bot.crm.mail import GroupIntake, MailProcessor, MailSettings, Notice, Outcome, pending_ids
 from bot.crm.mail.notices import NoticeText, render
 from bot.crm.models import EmailMessage, ImapState, User
 from bot.delivery import Delivery, DeliveryFailed
@@ -52,6 +52,7 @@ class MailRoom:
         self.app = app
         self.settings = settings or mail_settings(app.settings)
         self.processor = MailProcessor(self.settings, app.documents, app.fuzzy)
+        self.intake = GroupIntake(lambda: app.uow(Actor(None, "email")), app.documents)
         self.mailer = mailer
         self.delivery: Delivery | None = None  # set by `crmbot run` once the chat channels exist
         self.queue: asyncio.Queue[int] = asyncio.Queue()
@@ -62,8 +63,8 @@ class MailRoom:
     # -- intake ---------------------------------------------------------------------------------------
 
     def receive(self, raw: RawMail, *, submitted_by: int | None = None) -> int:
-        uow = lambda: self.app.uow(Actor(None, "email"))  # noqa: E731
-        return receive(raw, uow, self.app.documents, submitted_by=submitted_by).email_id
+        """Store *raw* durably (committed together with mails arriving at the same moment)."""
+        return self.intake.receive(raw, submitted_by=submitted_by).email_id
 
     async def accept(self, raw: RawMail) -> None:
         """Store *raw* durably, then queue it; raises when it could not be stored (SMTP answers 451)."""

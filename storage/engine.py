@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -44,13 +45,53 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
         cursor.close()
 
 
-def _sqlite_begin(conn: Any) -> None:
-    # Every unit of work may write: take the write lock up front so two writers queue on busy_timeout
-    # instead of one failing with SQLITE_BUSY when it upgrades a read lock. Read-only work opts out.
-    if conn.get_execution_options().get("sqlite_read_only"):
-        conn.exec_driver_sql("BEGIN")
-    else:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+class _WriterQueue:
+    """The writers of one process queue here before ``BEGIN IMMEDIATE``.
+
+    Every unit of work may write, so it takes SQLite's write lock up front (two writers then queue
+    instead of one failing with SQLITE_BUSY when it upgrades a read lock). Between processes they queue
+    on busy_timeout, whose waiter sleeps 1, 2, 5 … 100 ms between tries: a short transaction (an SMTP
+    intake row) could sleep for seconds behind a busy mail worker that takes the lock again each time
+    before the sleeper wakes. Inside a process they wait here instead and go on the moment the writer
+    before them commits or rolls back (the engine's events fire just before the driver's COMMIT, so the
+    next writer may still meet SQLite's lock for that instant and its first 1 ms retry).
+
+    A thread that nests a second unit of work in its first, or a wait longer than busy_timeout, goes on
+    to SQLite as before, which then times out and reports the lock: never a deadlock here.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._owner: int | None = None
+
+    def begin(self, conn: Any) -> None:
+        if conn.get_execution_options().get("sqlite_read_only"):
+            conn.exec_driver_sql("BEGIN")
+            return
+        me = threading.get_ident()
+        if self._owner != me and self._lock.acquire(timeout=SQLITE_BUSY_TIMEOUT_MS / 1000):
+            self._owner = me
+            conn.info[_HOLDS_WRITER_LOCK] = True
+        try:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            self.end(conn)
+            raise
+
+    def end(self, conn: Any) -> None:
+        if not conn.invalidated:  # else the pool's invalidate event released it
+            self._release(conn.info)
+
+    def invalidated(self, _dbapi_connection: Any, record: Any, _exception: Any) -> None:
+        self._release(record.info)
+
+    def _release(self, info: dict[Any, Any]) -> None:
+        if info.pop(_HOLDS_WRITER_LOCK, False):
+            self._owner = None
+            self._lock.release()
+
+
+_HOLDS_WRITER_LOCK = "crmbot.sqlite_writer"
 
 
 def make_engine(url: str | URL, *, echo: bool = False) -> Engine:
@@ -65,8 +106,12 @@ def make_engine(url: str | URL, *, echo: bool = False) -> Engine:
             Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
             kwargs["connect_args"]["check_same_thread"] = False
         engine = create_engine(parsed, echo=echo, **kwargs)
+        writers = _WriterQueue()
         event.listen(engine, "connect", _sqlite_pragmas)
-        event.listen(engine, "begin", _sqlite_begin)
+        event.listen(engine, "begin", writers.begin)
+        event.listen(engine, "commit", writers.end)
+        event.listen(engine, "rollback", writers.end)
+        event.listen(engine, "invalidate", writers.invalidated)
         return engine
     return create_engine(parsed, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20)
 
