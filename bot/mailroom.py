@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
@@ -34,6 +35,8 @@ CHAT_NOTICES = frozenset({"unresolved", "held"})
 RETRY_FIRST_SECONDS = 2.0  # a mail whose filing failed is tried again after 2, 4, 8 … seconds
 RETRY_MAX_SECONDS = 300.0
 RETRY_LIMIT = 10
+INTAKE_FIRST_SECONDS = 1.0  # filing waits for mails being received, at most this long per mail
+INTAKE_POLL_SECONDS = 0.005
 
 
 def mail_settings(settings: Settings) -> MailSettings:
@@ -176,10 +179,21 @@ class MailRoom:
                 pause = min(pause * 2, RETRY_MAX_SECONDS)
         while True:
             email_id = await self.queue.get()
+            await self._after_intake()
             try:
                 await self._handle(email_id)
             except Exception:  # a notice that could not be prepared: the mail itself is filed
                 log.exception("after filing mail %s", email_id)
+
+    async def _after_intake(self) -> None:
+        """Let mails being received go first, for at most INTAKE_FIRST_SECONDS.
+
+        Their senders wait for the 250 (an SMTP client, an IMAP pass), a queued mail waits for nobody;
+        filing holds the database's write lock and a core for a while, so in a burst it steps back. The
+        cap keeps it filing through a flood that never pauses."""
+        deadline = time.monotonic() + INTAKE_FIRST_SECONDS
+        while self.intake.in_flight and time.monotonic() < deadline:
+            await asyncio.sleep(INTAKE_POLL_SECONDS)
 
     async def _handle(self, email_id: int) -> None:
         outcome = await asyncio.to_thread(self.process, email_id)

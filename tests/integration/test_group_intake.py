@@ -4,6 +4,7 @@ mails in it."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import threading
 import time
@@ -13,14 +14,17 @@ from concurrent.futures import Future, ThreadPoolExecutor
 import pytest
 from sqlalchemy import select
 
+from bot import mailroom
 from bot.bootstrap import App
+from bot.channels.mailer import FakeMailer
 from bot.crm.audit import Actor
 from bot.crm.mail import GroupIntake, Received
 from bot.crm.models import EmailMessage, EmailStatus
+from bot.mailroom import MailRoom
 from bot.messages import RawMail
 from storage import UnitOfWork
 from tests.conftest import NOW
-from tests.support.mail import BOT, mail
+from tests.support.mail import BOT, SETTINGS, mail
 
 
 class Gate:
@@ -96,3 +100,57 @@ def test_a_failed_commit_fails_exactly_its_mails_and_intake_goes_on(app: App) ->
         ids = set(uow.session.scalars(select(EmailMessage.id)))
     assert ids == {futures[0].result().email_id, later.email_id}
     # the refused mails' bytes may stay in the store (content-addressed): the sender sends them again
+
+
+async def test_filing_steps_back_while_a_mail_is_being_received(
+    sqlite_app: App, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The sender of a mail being received waits for its 250; a queued mail waits for nobody. But a
+    flood that never pauses does not stop filing: it goes on after INTAKE_FIRST_SECONDS."""
+    room = MailRoom(sqlite_app, FakeMailer(), SETTINGS)
+    first, second = room.receive(raw(1)), room.receive(raw(2))
+    worker = asyncio.create_task(room.run())  # files both (received, so the start-up scan finds them)
+    try:
+        await wait_for(lambda: room.handled == 2)
+
+        gate = Gate(sqlite_app, hold=1)
+        room.intake = GroupIntake(gate, sqlite_app.documents)
+        arriving = asyncio.create_task(asyncio.to_thread(room.intake.receive, raw(3)))
+        await asyncio.to_thread(gate.entered.wait, 10)
+        mark_received(sqlite_app, first)
+        room.queue.put_nowait(first)
+        await asyncio.sleep(0.3)
+        assert room.handled == 2  # not filed while mail 3 is in flight
+        gate.opened.set()
+        await arriving
+        await wait_for(lambda: room.handled == 3)
+
+        monkeypatch.setattr(mailroom, "INTAKE_FIRST_SECONDS", 0.2)
+        endless = Gate(sqlite_app, hold=1)
+        room.intake = GroupIntake(endless, sqlite_app.documents)
+        stuck = asyncio.create_task(asyncio.to_thread(room.intake.receive, raw(4)))
+        await asyncio.to_thread(endless.entered.wait, 10)
+        mark_received(sqlite_app, second)
+        room.queue.put_nowait(second)
+        await wait_for(lambda: room.handled == 4)
+        assert room.intake.in_flight == 1  # filed while mail 4 was still in flight
+        endless.opened.set()
+        await stuck
+    finally:
+        worker.cancel()
+
+
+def mark_received(app: App, email_id: int) -> None:
+    """Back to ``received``, to be filed again (the duplicate check makes it ``skipped``/archived once)."""
+    with app.uow() as uow:
+        row = uow.session.get(EmailMessage, email_id)
+        assert row is not None
+        row.status = EmailStatus.RECEIVED
+        uow.commit()
+
+
+async def wait_for(condition: Callable[[], bool]) -> None:
+    deadline = time.monotonic() + 10
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        await asyncio.sleep(0.01)

@@ -66,7 +66,13 @@ class GroupIntake:
         self._mutex = threading.Lock()
         self._queue: list[_Waiting] = []
         self._busy = False
+        self._in_flight = 0
         self.transactions = 0  # how many commits intake took (for the benchmarks and tests)
+
+    @property
+    def in_flight(self) -> int:
+        """Mails being received right now (stored, queued or committing): their senders are waiting."""
+        return self._in_flight
 
     @property
     def waiting(self) -> int:
@@ -79,6 +85,15 @@ class GroupIntake:
 
         *submitted_by* files the mail as that user's (``crmbot import eml --as``) whoever sent it.
         """
+        with self._mutex:
+            self._in_flight += 1
+        try:
+            return self._receive(raw, submitted_by)
+        finally:
+            with self._mutex:
+                self._in_flight -= 1
+
+    def _receive(self, raw: RawMail, submitted_by: int | None) -> Received:
         stored = self.documents.put(raw.data)
         me = _Waiting(_row(raw, stored.sha256, stored.size, submitted_by), stored.sha256)
         with self._mutex:
