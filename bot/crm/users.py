@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import time
 
 from sqlalchemy import select
@@ -90,6 +90,19 @@ def get_by_email(session: Session, address: str) -> User | None:
     if normalized is None:
         return None
     return session.scalar(select(User).join(UserEmail).where(UserEmail.email_lower == normalized))
+
+
+def by_emails(session: Session, addresses: Iterable[str]) -> dict[str, User]:
+    """The users having any of *addresses*, by normalised address, in one query."""
+    wanted = {n for a in addresses if (n := normalize_email(a)) is not None}
+    if not wanted:
+        return {}
+    rows = session.execute(
+        select(UserEmail.email_lower, User)
+        .join(User, User.id == UserEmail.user_id)
+        .where(UserEmail.email_lower.in_(wanted))
+    )
+    return {email: user for email, user in rows}  # noqa: C416 (a Result is not a mapping)
 
 
 def get_by_identity(session: Session, channel: str, external_id: str) -> User | None:

@@ -86,8 +86,20 @@ def _never_log(session: Session) -> tuple[set[str], set[str]]:
     return {p for p, k in rows if k == "address"}, {p for p, k in rows if k == "domain"}
 
 
-def _is_user(session: Session, address: Address | None) -> User | None:
-    return users.get_by_email(session, address.email) if address is not None else None
+class _KnownUsers:
+    """The users among a mail's addresses, looked up in one query."""
+
+    def __init__(self, session: Session, parsed: ParsedEmail, envelope: Envelope) -> None:
+        addresses = [envelope.resent_from, parsed.sender, *parsed.to, *parsed.cc]
+        if parsed.forwarded is not None:
+            original = parsed.forwarded
+            addresses += [original.sender, *original.to, *original.cc]
+        for invite in parsed.invites:
+            addresses += [invite.organizer, *invite.attendees]
+        self._by_email = users.by_emails(session, (a.email for a in addresses if a is not None))
+
+    def __call__(self, address: Address | None) -> User | None:
+        return self._by_email.get(normalize_email(address.email) or "") if address is not None else None
 
 
 def parties(
@@ -99,8 +111,9 @@ def parties(
     forced: User | None = None,
 ) -> Parties:
     """*forced*: file as this user's mail whoever sent it (an imported archive of received mail)."""
-    resent_user = _is_user(session, envelope.resent_from)
-    from_user = _is_user(session, parsed.sender)
+    user_of = _KnownUsers(session, parsed, envelope)
+    resent_user = user_of(envelope.resent_from)
+    from_user = user_of(parsed.sender)
     to, cc, sender = parsed.to, parsed.cc, parsed.sender
     if forced is not None and from_user is None and parsed.forwarded is None:
         found = Parties(forced, "in", _unique([sender, *to, *cc]), _unique([sender]))
@@ -110,7 +123,7 @@ def parties(
         found = Parties(resent_user, "in", _unique([sender, *cc]), _unique([sender]))
     elif from_user is not None and parsed.forwarded is not None and parsed.forwarded.sender is not None:
         original = parsed.forwarded
-        if _is_user(session, original.sender) is not None:  # the user forwards a mail they wrote
+        if user_of(original.sender) is not None:  # the user forwards a mail they wrote
             people = _unique([*original.to, *original.cc])
             found = Parties(from_user, "out", people, _unique(original.to), forwarded=True)
         else:
@@ -122,7 +135,7 @@ def parties(
         return Parties(None, "in")
     for invite in parsed.invites:  # the people of a meeting invitation are the mail's participants too
         found.people = _unique([*found.people, invite.organizer, *invite.attendees])
-    _filter(session, found, settings)
+    _filter(session, found, settings, user_of)
     return found
 
 
@@ -134,7 +147,7 @@ def _unique(addresses: Iterable[Address | None]) -> list[Address]:
     return list(seen.values())
 
 
-def _filter(session: Session, found: Parties, settings: MailSettings) -> None:
+def _filter(session: Session, found: Parties, settings: MailSettings, user_of: _KnownUsers) -> None:
     never_addresses, never_domains = _never_log(session)
     kept = []
     for person in found.people:
@@ -142,7 +155,7 @@ def _filter(session: Session, found: Parties, settings: MailSettings) -> None:
         local = person.email.split("@", 1)[0]
         if settings.is_bot(person.email):
             reason = "bot"
-        elif domain in settings.internal_domains or users.get_by_email(session, person.email) is not None:
+        elif domain in settings.internal_domains or user_of(person) is not None:
             reason = "internal"
         elif _SYSTEM_LOCALPARTS.match(local):
             reason = "system"

@@ -69,6 +69,13 @@ class Router:
         self.session = session
         self.matcher = matcher
         self.settings = settings
+        self._contacts_of_address: dict[str, tuple[Candidate, ...]] = {}
+
+    def _contacts_of(self, address: str) -> tuple[Candidate, ...]:
+        """The contacts with *address* (asked once per route: the rules and the decision all need them)."""
+        if address not in self._contacts_of_address:
+            self._contacts_of_address[address] = self.matcher.contact_by_email(address).candidates
+        return self._contacts_of_address[address]
 
     def _visible(self, tp_id: int | None) -> bool:
         if tp_id is None:
@@ -80,6 +87,7 @@ class Router:
 
     def route(self, parsed: ParsedEmail, envelope: Envelope, found: Parties) -> Route:
         self.matcher.hidden = False
+        self._contacts_of_address.clear()
         route = self._route(parsed, envelope, found)
         if not route.decided and self.matcher.hidden:
             # Stored for the admin; the user's notice shows only candidates they may see.
@@ -133,7 +141,7 @@ class Router:
     def _by_contacts(self, people: Sequence[Address]) -> dict[int, str]:
         found: dict[int, str] = {}
         for person in people:
-            for candidate in self.matcher.contact_by_email(person.email).candidates:
+            for candidate in self._contacts_of(person.email):
                 if candidate.thirdparty_id is not None and self._visible(candidate.thirdparty_id):
                     found.setdefault(candidate.thirdparty_id, person.email)
         return found
@@ -189,9 +197,7 @@ class Router:
         stmt = select(ThirdPartyDomain.domain).where(ThirdPartyDomain.thirdparty_id == tp_id)
         domains = set(self.session.scalars(stmt))
         for person in parties.people:
-            contacts = [
-                c for c in self.matcher.contact_by_email(person.email).candidates if c.thirdparty_id == tp_id
-            ]
+            contacts = [c for c in self._contacts_of(person.email) if c.thirdparty_id == tp_id]
             if contacts:
                 contact_ids.extend(c.id for c in contacts if c.id not in contact_ids)
             elif email_domain(person.email) in domains:
