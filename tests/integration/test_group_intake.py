@@ -113,12 +113,7 @@ async def test_filing_steps_back_while_a_mail_is_being_received(
     try:
         await wait_for(lambda: room.handled == 2)
 
-        gate = Gate(sqlite_app, hold=1)
-        room.intake = GroupIntake(gate, sqlite_app.documents)
-        arriving = asyncio.create_task(asyncio.to_thread(room.intake.receive, raw(3)))
-        await asyncio.to_thread(gate.entered.wait, 10)
-        mark_received(sqlite_app, first)
-        room.queue.put_nowait(first)
+        gate, arriving = await refile_while_receiving(room, first, raw(3))
         await asyncio.sleep(0.3)
         assert room.handled == 2  # not filed while mail 3 is in flight
         gate.opened.set()
@@ -126,12 +121,7 @@ async def test_filing_steps_back_while_a_mail_is_being_received(
         await wait_for(lambda: room.handled == 3)
 
         monkeypatch.setattr(mailroom, "INTAKE_FIRST_SECONDS", 0.2)
-        endless = Gate(sqlite_app, hold=1)
-        room.intake = GroupIntake(endless, sqlite_app.documents)
-        stuck = asyncio.create_task(asyncio.to_thread(room.intake.receive, raw(4)))
-        await asyncio.to_thread(endless.entered.wait, 10)
-        mark_received(sqlite_app, second)
-        room.queue.put_nowait(second)
+        endless, stuck = await refile_while_receiving(room, second, raw(4))
         await wait_for(lambda: room.handled == 4)
         assert room.intake.in_flight == 1  # filed while mail 4 was still in flight
         endless.opened.set()
@@ -140,13 +130,21 @@ async def test_filing_steps_back_while_a_mail_is_being_received(
         worker.cancel()
 
 
-def mark_received(app: App, email_id: int) -> None:
-    """Back to ``received``, to be filed again (the duplicate check makes it ``skipped``/archived once)."""
-    with app.uow() as uow:
+async def refile_while_receiving(
+    room: MailRoom, email_id: int, arriving: RawMail
+) -> tuple[Gate, asyncio.Task[Received]]:
+    """*arriving* in flight (its commit held at the returned gate) while *email_id* is queued again."""
+    gate = Gate(room.app, hold=1)
+    room.intake = GroupIntake(gate, room.app.documents)
+    task = asyncio.create_task(asyncio.to_thread(room.intake.receive, arriving))
+    await asyncio.to_thread(gate.entered.wait, 10)
+    with room.app.uow() as uow:  # back to ``received``, to be filed again
         row = uow.session.get(EmailMessage, email_id)
         assert row is not None
         row.status = EmailStatus.RECEIVED
         uow.commit()
+    room.queue.put_nowait(email_id)
+    return gate, task
 
 
 async def wait_for(condition: Callable[[], bool]) -> None:
