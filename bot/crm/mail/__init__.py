@@ -12,5 +12,4 @@ __all__ = [
     "Outcome",
     "Received",
     "pending_ids",
-    "receive",
 ]
