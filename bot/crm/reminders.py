@@ -237,8 +237,8 @@ def ensure_meeting_reminders(session: Session, *, now: datetime) -> int:
             found = existing.get((user_id, meeting.id))
             if found is not None:
                 ident, status, due_at = found
-                if status != ReminderStatus.PENDING:
-                    continue
+                if status != ReminderStatus.PENDING or (planned and (due is None or due == due_at)):
+                    continue  # nothing changes: no ORM object (a tick sees every meeting of the next day)
                 reminder = session.get(Reminder, ident)
                 if reminder is None:
                     continue
