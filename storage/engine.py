@@ -53,8 +53,11 @@ class _WriterQueue:
     on busy_timeout, whose waiter sleeps 1, 2, 5 … 100 ms between tries: a short transaction (an SMTP
     intake row) could sleep for seconds behind a busy mail worker that takes the lock again each time
     before the sleeper wakes. Inside a process they wait here instead and go on the moment the writer
-    before them commits or rolls back (the engine's events fire just before the driver's COMMIT, so the
-    next writer may still meet SQLite's lock for that instant and its first 1 ms retry).
+    before them has committed or rolled back.
+
+    The queue is left only after the driver's COMMIT or ROLLBACK has returned (``wrap`` puts that into
+    the engine's dialect): the engine's commit and rollback events fire before it, and a writer let in
+    there met SQLite's lock still held and went to SQLite's busy handler after all.
 
     A thread that nests a second unit of work in its first, or a wait longer than busy_timeout, goes on
     to SQLite as before, which then times out and reports the lock: never a deadlock here.
@@ -63,6 +66,29 @@ class _WriterQueue:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._owner: int | None = None
+
+    def wrap(self, engine: Engine) -> None:
+        """Hook the queue into *engine*: its own dialect instance, its begin and invalidate events."""
+        dialect = engine.dialect
+        commit, rollback = dialect.do_commit, dialect.do_rollback
+
+        def do_commit(connection: Any) -> None:
+            try:
+                commit(connection)
+            finally:
+                self._release_after_driver(connection)
+
+        def do_rollback(connection: Any) -> None:
+            try:
+                rollback(connection)
+            finally:
+                self._release_after_driver(connection)
+
+        # create_engine builds one dialect per engine, so this changes nothing outside crmbot's engine.
+        setattr(dialect, "do_commit", do_commit)  # noqa: B010 - mypy refuses assigning to a method
+        setattr(dialect, "do_rollback", do_rollback)  # noqa: B010
+        event.listen(engine, "begin", self.begin)
+        event.listen(engine, "invalidate", self.invalidated)
 
     def begin(self, conn: Any) -> None:
         if conn.get_execution_options().get("sqlite_read_only"):
@@ -75,15 +101,19 @@ class _WriterQueue:
         try:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
         except BaseException:
-            self.end(conn)
+            self._release(conn.info)
             raise
 
-    def end(self, conn: Any) -> None:
-        if not conn.invalidated:  # else the pool's invalidate event released it
-            self._release(conn.info)
-
     def invalidated(self, _dbapi_connection: Any, record: Any, _exception: Any) -> None:
+        # An invalidated connection gets no ROLLBACK from the engine.
         self._release(record.info)
+
+    def _release_after_driver(self, connection: Any) -> None:
+        try:
+            info = connection.info
+        except NotImplementedError:  # the dialect's first-connect checks: a bare connection, never queued
+            return
+        self._release(info)
 
     def _release(self, info: dict[Any, Any]) -> None:
         if info.pop(_HOLDS_WRITER_LOCK, False):
@@ -106,12 +136,8 @@ def make_engine(url: str | URL, *, echo: bool = False) -> Engine:
             Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
             kwargs["connect_args"]["check_same_thread"] = False
         engine = create_engine(parsed, echo=echo, **kwargs)
-        writers = _WriterQueue()
         event.listen(engine, "connect", _sqlite_pragmas)
-        event.listen(engine, "begin", writers.begin)
-        event.listen(engine, "commit", writers.end)
-        event.listen(engine, "rollback", writers.end)
-        event.listen(engine, "invalidate", writers.invalidated)
+        _WriterQueue().wrap(engine)
         return engine
     return create_engine(parsed, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20)
 

@@ -5,6 +5,7 @@ once if they did not."""
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -54,6 +55,12 @@ def second_writer(engine: Engine, value: int, order: list[str], started: threadi
 @pytest.mark.parametrize("ending", ["commit", "rollback", "close"])
 def test_a_second_writer_waits_for_the_first_to_end_however_it_ends(engine: Engine, ending: str) -> None:
     order: list[str] = []
+
+    def driver_ends_late(_conn: Any) -> None:
+        time.sleep(0.2)  # the engine's events fire before the driver's COMMIT/ROLLBACK: make that last
+
+    event.listen(engine, "commit", driver_ends_late)
+    event.listen(engine, "rollback", driver_ends_late)
     first = Session(engine)
     first.execute(text("INSERT INTO t VALUES (1)"))
     thread = second_writer(engine, 2, order, threading.Event())
