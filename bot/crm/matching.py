@@ -13,10 +13,11 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Literal
 
 from rapidfuzz import fuzz, process
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, Select, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from bot.crm.models import (
@@ -182,6 +183,21 @@ def refresh_names(session: Session) -> None:
         fuzzy.invalidate()
 
 
+# Built once, with bound parameters: each message runs them, and building one cost more than running it.
+@cache
+def _thirdparty_rows() -> Select[int, str, int]:
+    return select(ThirdParty.id, ThirdParty.name, ThirdParty.status).where(
+        ThirdParty.id.in_(bindparam("ids", expanding=True))
+    )
+
+
+@cache
+def _thirdparties_by_key() -> Select[int, str]:
+    return select(ThirdPartyKey.thirdparty_id, ThirdPartyKey.kind).where(
+        ThirdPartyKey.key == bindparam("key"), ThirdPartyKey.kind != "token"
+    )
+
+
 class Matcher:
     """Matching against one session. ``visible`` and ``contacts`` (optional) limit third parties and
     contacts to those a user may see."""
@@ -218,9 +234,8 @@ class Matcher:
                 wanted[ident] = (reason, score)
         if not wanted:
             return []
-        stmt = select(ThirdParty.id, ThirdParty.name, ThirdParty.status).where(ThirdParty.id.in_(wanted))
         out = []
-        for ident, name, status in self.session.execute(stmt):
+        for ident, name, status in self.session.execute(_thirdparty_rows(), {"ids": list(wanted)}):
             if status != ThirdPartyStatus.ACTIVE and not self.include_closed:
                 continue
             if self.visible is not None and not self.visible(ident):
@@ -235,11 +250,7 @@ class Matcher:
         if not key:
             return MatchResult(text)
         full = fold(text)
-        rows = self.session.execute(
-            select(ThirdPartyKey.thirdparty_id, ThirdPartyKey.kind).where(
-                ThirdPartyKey.key == key, ThirdPartyKey.kind != "token"
-            )
-        ).all()
+        rows = self.session.execute(_thirdparties_by_key(), {"key": key}).all()
         if rows:
             found = self._tp_candidates((tid, kind, SCORES[kind]) for tid, kind in rows)
             # "ACME GmbH" typed in full beats "ACME Inc" that only shares the key "acme".

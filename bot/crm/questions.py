@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import Delete, Select, bindparam, delete, select
 from sqlalchemy.orm import Session
 
 from bot.crm.models import PendingQuestion
@@ -23,6 +24,23 @@ class Answer:
     value: Any
 
 
+# Every message asks whether it answers an open question: the statements are built once.
+@cache
+def _open() -> Select[PendingQuestion]:
+    return select(PendingQuestion).where(
+        PendingQuestion.user_id == bindparam("user_id"),
+        PendingQuestion.conversation_id == bindparam("conversation_id"),
+    )
+
+
+@cache
+def _drop_open() -> Delete:
+    return delete(PendingQuestion).where(
+        PendingQuestion.user_id == bindparam("user_id"),
+        PendingQuestion.conversation_id == bindparam("conversation_id"),
+    )
+
+
 def ask(
     session: Session,
     *,
@@ -36,11 +54,7 @@ def ask(
     options: list[dict[str, Any]],
 ) -> PendingQuestion:
     """Store the question (replacing an older one in the same conversation)."""
-    session.execute(
-        delete(PendingQuestion).where(
-            PendingQuestion.user_id == user_id, PendingQuestion.conversation_id == conversation_id
-        )
-    )
+    session.execute(_drop_open(), {"user_id": user_id, "conversation_id": conversation_id})
     question = PendingQuestion(
         user_id=user_id,
         conversation_id=conversation_id,
@@ -86,11 +100,7 @@ def answer(
             if index.isdigit() and int(index) < len(options)
             else None
         )
-    question = session.scalar(
-        select(PendingQuestion).where(
-            PendingQuestion.user_id == user_id, PendingQuestion.conversation_id == conversation_id
-        )
-    )
+    question = session.scalar(_open(), {"user_id": user_id, "conversation_id": conversation_id})
     if question is None:
         return None
     session.delete(question)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache, lru_cache
 
-from sqlalchemy import ColumnElement, false, or_, select, true, union
+from sqlalchemy import ColumnElement, CompoundSelect, bindparam, false, or_, select, true, union
 from sqlalchemy.orm import Session
 
 from bot.crm.models import (
@@ -52,13 +53,19 @@ def effective_rights(session: Session, user: User) -> frozenset[str]:
     """The user's own rights plus those of their groups; an admin has all of them."""
     if user.is_admin:
         return frozenset(RIGHTS)
-    own = select(UserRight.right).where(UserRight.user_id == user.id)
+    return frozenset(session.scalars(_rights_query(), {"user_id": user.id}))
+
+
+@cache
+def _rights_query() -> CompoundSelect[str]:
+    """Built once: it runs for every message (building it cost more than running it)."""
+    own = select(UserRight.right).where(UserRight.user_id == bindparam("user_id"))
     inherited = (
         select(GroupRight.right)
         .join(GroupMember, GroupMember.group_id == GroupRight.group_id)
-        .where(GroupMember.user_id == user.id)
+        .where(GroupMember.user_id == bindparam("user_id"))
     )
-    return frozenset(session.scalars(union(own, inherited)))
+    return union(own, inherited)
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,12 +106,18 @@ class Scope:
         """The contacts this user may see, as SQL (the third-party part is left to ``visible``)."""
         if "contact.read" not in self.rights:
             return false()
-        return or_(Contact.is_private.is_(False), Contact.created_by_id == self.user_id)
+        return _contacts_visible_to(self.user_id)
 
     @property
     def own_agenda(self) -> int | None:
         """The user whose events alone may be shown, or None for everyone's (``agenda.read_all``)."""
         return None if "agenda.read_all" in self.rights else self.user_id
+
+
+@lru_cache(maxsize=1024)
+def _contacts_visible_to(user_id: int | None) -> ColumnElement[bool]:
+    # Built once per user (a clause is immutable): building it cost 0.2 ms on every message.
+    return or_(Contact.is_private.is_(False), Contact.created_by_id == user_id)
 
 
 def scope_of(session: Session, user: User) -> Scope:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import time
+from functools import cache
 
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import Session
 
 from bot.clock import zone
@@ -74,8 +75,26 @@ def _check(timezone: str | None, language: str | None, channel: str | None) -> N
         raise UserError(f"unknown channel {channel!r}; use one of {', '.join(CHANNELS)}")
 
 
+# Who sent a message is asked on every message: these statements are built once (see bot.engine).
+@cache
+def _by_login() -> Select[User]:
+    return select(User).where(User.login == bindparam("login"))
+
+
+@cache
+def _by_identity() -> Select[User]:
+    return (
+        select(User)
+        .join(ChannelIdentity, ChannelIdentity.user_id == User.id)
+        .where(
+            ChannelIdentity.channel == bindparam("channel"),
+            ChannelIdentity.external_id == bindparam("external_id"),
+        )
+    )
+
+
 def get_by_login(session: Session, login: str) -> User | None:
-    return session.scalar(select(User).where(User.login == login))
+    return session.scalar(_by_login(), {"login": login})
 
 
 def require_login(session: Session, login: str) -> User:
@@ -106,11 +125,7 @@ def by_emails(session: Session, addresses: Iterable[str]) -> dict[str, User]:
 
 
 def get_by_identity(session: Session, channel: str, external_id: str) -> User | None:
-    return session.scalar(
-        select(User)
-        .join(ChannelIdentity, ChannelIdentity.user_id == User.id)
-        .where(ChannelIdentity.channel == channel, ChannelIdentity.external_id == external_id)
-    )
+    return session.scalar(_by_identity(), {"channel": channel, "external_id": external_id})
 
 
 def list_users(session: Session) -> list[User]:
