@@ -11,9 +11,10 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import Integer, Select, bindparam, select
 from sqlalchemy.orm import Session, lazyload
 
 from bot.crm.models import (
@@ -61,15 +62,22 @@ class LastContact:
 _LEAN = (lazyload(Activity.thirdparty), lazyload(Activity.contact), lazyload(Activity.attendees))
 
 
-def _latest(session: Session, *conditions: ColumnElement[bool]) -> Activity | None:
-    stmt = (
-        select(Activity)
-        .where(*conditions)
-        .order_by(Activity.start_at.desc(), Activity.id.desc())
-        .limit(1)
-        .options(*_LEAN)
+# The statements below are built once per shape (which filters apply) with bound parameters, and reused:
+# building one cost more than running it, and "last contact" alone runs four.
+@lru_cache(maxsize=64)
+def _latest_statement(kind: str, own_agenda: bool, by_contact: bool, until_now: bool) -> Select[Activity]:
+    stmt = select(Activity).where(
+        Activity.thirdparty_id == bindparam("tp"),
+        Activity.percent.in_(_HAPPENED),
+        Activity.type_code.in_(CONTACT_KINDS[kind]),
     )
-    return session.scalars(stmt).first()
+    if own_agenda:
+        stmt = stmt.where(events_of(bindparam("agenda_of")))
+    if by_contact:
+        stmt = stmt.where(Activity.contact_id == bindparam("contact_id"))
+    if until_now:
+        stmt = stmt.where(Activity.start_at <= bindparam("now"))
+    return stmt.order_by(Activity.start_at.desc(), Activity.id.desc()).limit(1).options(*_LEAN)
 
 
 def last_contact(
@@ -82,17 +90,11 @@ def last_contact(
 ) -> LastContact:
     """The latest call, meeting, email or note that happened (done or logged), overall and per kind.
     *agenda_of*: only that user's own and attended events (a user without ``agenda.read_all``)."""
-    common = [Activity.thirdparty_id == thirdparty_id, Activity.percent.in_(_HAPPENED)]
-    if agenda_of is not None:
-        common.append(events_of(agenda_of))
-    if contact_id is not None:
-        common.append(Activity.contact_id == contact_id)
-    if now is not None:
-        common.append(Activity.start_at <= now)
-
+    params = {"tp": thirdparty_id, "agenda_of": agenda_of, "contact_id": contact_id, "now": now}
+    shape = (agenda_of is not None, contact_id is not None, now is not None)
     by_kind = {}
-    for kind, types in CONTACT_KINDS.items():
-        found = _latest(session, *common, Activity.type_code.in_(types))
+    for kind in CONTACT_KINDS:
+        found = session.scalars(_latest_statement(kind, *shape), params).first()
         if found is not None:
             by_kind[kind] = found
     latest = max(by_kind.values(), key=lambda a: (a.start_at, a.id), default=None)
@@ -136,19 +138,48 @@ TIMELINE_KINDS = ("activity", "quote", "order", "invoice", "ticket", "project", 
 def _activity_entries(
     session: Session, tp: int, since: datetime | None, until: datetime | None, n: int, agenda_of: int | None
 ) -> Iterator[TimelineEntry]:
-    stmt = select(Activity).where(Activity.thirdparty_id == tp, events_of(agenda_of))
-    if since is not None:
-        stmt = stmt.where(Activity.start_at >= since)
-    if until is not None:
-        stmt = stmt.where(Activity.start_at < until)
-    stmt = stmt.order_by(Activity.start_at.desc(), Activity.id.desc()).limit(n).options(*_LEAN)
-    for a in session.scalars(stmt):
+    stmt = _activities_statement(agenda_of is not None, since is not None, until is not None)
+    params = {"tp": tp, "agenda_of": agenda_of, "since": since, "until": until, "n": n}
+    for a in session.scalars(stmt, params):
         kind = TYPE_KIND.get(a.type_code, "note")
         if a.percent not in _HAPPENED:
             kind = "todo" if a.type_code == ActivityType.NOTE else kind
         yield TimelineEntry(
             a.start_at, kind, a.id, a.label, a.body, a.all_day, _percent_status(a.percent), obj=a
         )
+
+
+@lru_cache(maxsize=16)
+def _activities_statement(own_agenda: bool, since: bool, until: bool) -> Select[Activity]:
+    stmt = select(Activity).where(Activity.thirdparty_id == bindparam("tp"))
+    if own_agenda:
+        stmt = stmt.where(events_of(bindparam("agenda_of")))
+    return (
+        _between(stmt, Activity.start_at, since, until)
+        .order_by(Activity.start_at.desc(), Activity.id.desc())
+        .limit(bindparam("n", type_=Integer))
+        .options(*_LEAN)
+    )
+
+
+def _between(stmt: Select[Any], column: Any, since: bool, until: bool) -> Select[Any]:
+    if since:
+        stmt = stmt.where(column >= bindparam("since"))
+    if until:
+        stmt = stmt.where(column < bindparam("until"))
+    return stmt
+
+
+@lru_cache(maxsize=64)
+def _source_statement(model: Any, column_name: str, since: bool, until: bool) -> Select[Any]:
+    """Quotes, orders, invoices (by their date) and tickets, projects, documents (by their creation)."""
+    column = getattr(model, column_name)
+    stmt = select(model).where(model.thirdparty_id == bindparam("tp"))
+    return (
+        _between(stmt, column, since, until)
+        .order_by(column.desc(), model.id.desc())
+        .limit(bindparam("n", type_=Integer))
+    )
 
 
 TYPE_KIND: dict[str, str] = {
@@ -174,12 +205,9 @@ def _percent_status(percent: int) -> str:
 def _dated_entries(
     session: Session, model: Any, kind: str, tp: int, since: datetime | None, until: datetime | None, n: int
 ) -> Iterator[TimelineEntry]:
-    stmt = select(model).where(model.thirdparty_id == tp)
-    if since is not None:
-        stmt = stmt.where(model.date >= since.date())
-    if until is not None:
-        stmt = stmt.where(model.date < until.date())
-    for row in session.scalars(stmt.order_by(model.date.desc(), model.id.desc()).limit(n)):
+    stmt = _source_statement(model, "date", since is not None, until is not None)
+    params = {"tp": tp, "since": since and since.date(), "until": until and until.date(), "n": n}
+    for row in session.scalars(stmt, params):
         yield TimelineEntry(
             _day(row.date),
             kind,
@@ -204,12 +232,8 @@ def _created_entries(
     n: int,
     title_attr: str,
 ) -> Iterator[TimelineEntry]:
-    stmt = select(model).where(model.thirdparty_id == tp)
-    if since is not None:
-        stmt = stmt.where(model.created_at >= since)
-    if until is not None:
-        stmt = stmt.where(model.created_at < until)
-    for row in session.scalars(stmt.order_by(model.created_at.desc(), model.id.desc()).limit(n)):
+    stmt = _source_statement(model, "created_at", since is not None, until is not None)
+    for row in session.scalars(stmt, {"tp": tp, "since": since, "until": until, "n": n}):
         yield TimelineEntry(
             row.created_at,
             kind,

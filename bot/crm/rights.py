@@ -6,7 +6,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache, lru_cache
 
-from sqlalchemy import ColumnElement, CompoundSelect, bindparam, false, or_, select, true, union
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    CompoundSelect,
+    bindparam,
+    false,
+    or_,
+    select,
+    true,
+    union,
+)
 from sqlalchemy.orm import Session
 
 from bot.crm.models import (
@@ -128,8 +138,9 @@ def scope_of(session: Session, user: User) -> Scope:
     return Scope(user.id, rights, ids)
 
 
-def events_of(user_id: int | None) -> ColumnElement[bool]:
-    """SQL: the agenda events of *user_id* (owned or attended); every event for None."""
+def events_of(user_id: int | BindParameter[int] | None) -> ColumnElement[bool]:
+    """SQL: the agenda events of *user_id* (owned or attended, a value or a bound parameter); every event
+    for None."""
     if user_id is None:
         return true()
     attended = select(ActivityAttendee.activity_id).where(ActivityAttendee.user_id == user_id)
