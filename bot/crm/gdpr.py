@@ -207,5 +207,9 @@ def never_log_remove(session: Session, pattern: str) -> bool:
     return True
 
 
-def never_log_list(session: Session) -> list[NeverLog]:
-    return list(session.scalars(select(NeverLog).order_by(NeverLog.kind, NeverLog.pattern)))
+def never_log_list(session: Session, *, created_by: int | None = None) -> list[NeverLog]:
+    """Every entry, or only those *created_by* that user."""
+    stmt = select(NeverLog).order_by(NeverLog.kind, NeverLog.pattern)
+    if created_by is not None:
+        stmt = stmt.where(NeverLog.created_by_id == created_by)
+    return list(session.scalars(stmt))

@@ -87,23 +87,18 @@ def _visible_entries(ctx: HandlerContext, entries: list[AuditLog]) -> list[Audit
     """The entries the user may see: a private contact of someone else, or (without ``agenda.read_all``)
     an event that is not the user's own or attended (the rule of ``rights.events_of``), stays hidden even
     in the history of a visible company. Two queries, whatever the number of entries."""
+    hidden: set[tuple[str, int]] = set()
     contact_ids = {e.object_id for e in entries if e.object_type == "contacts"}
-    hidden_contacts = {
-        c.id
-        for c in ctx.session.scalars(select(Contact).where(Contact.id.in_(contact_ids)))
-        if not ctx.scope.sees_contact(c)
-    }
+    if contact_ids:
+        contacts = ctx.session.scalars(select(Contact).where(Contact.id.in_(contact_ids)))
+        hidden |= {("contacts", c.id) for c in contacts if not ctx.scope.sees_contact(c)}
+    event_ids = {e.object_id for e in entries if e.object_type == "activities"}
     own = ctx.scope.own_agenda
-    shown_events: set[int] | None = None
-    if own is not None:
-        event_ids = {e.object_id for e in entries if e.object_type == "activities"}
-        shown_events = set(
+    if own is not None and event_ids:
+        shown = set(
             ctx.session.scalars(select(Activity.id).where(Activity.id.in_(event_ids), events_of(own)))
         )
-    hidden = {("contacts", i) for i in hidden_contacts}
-    if shown_events is not None:
-        hidden |= {("activities", e.object_id) for e in entries if e.object_type == "activities"}
-        hidden -= {("activities", i) for i in shown_events}
+        hidden |= {("activities", i) for i in event_ids - shown}
     return [e for e in entries if (e.object_type, e.object_id) not in hidden]
 
 

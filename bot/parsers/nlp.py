@@ -28,6 +28,7 @@ class Token:
 
 
 _lock = threading.Lock()
+_import_lock = threading.Lock()
 
 
 def import_spacy() -> Any:
@@ -36,7 +37,13 @@ def import_spacy() -> Any:
     import time (0.22 of 0.8 s here) and of crmbot's start-up. Upstream knows (explosion/spaCy#12962 made it
     lazy on a branch, #13933 is open); until a release does, the import runs with a stand-in for
     ``spacy.cli.info`` whose ``info`` imports the real one when called. The stand-ins are gone again
-    afterwards, so a later ``import spacy.cli`` gets the real command line."""
+    afterwards, so a later ``import spacy.cli`` gets the real command line. Under a lock: a second thread
+    must not take the half-imported module from ``sys.modules``."""
+    with _import_lock:
+        return _import_spacy()
+
+
+def _import_spacy() -> Any:
     if "spacy" in sys.modules:
         return sys.modules["spacy"]
     stand_ins = {
