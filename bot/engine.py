@@ -9,7 +9,7 @@ The reply is returned after the commit, so a channel never does network I/O insi
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from functools import cache, cached_property
 from typing import TYPE_CHECKING, Any, cast
 
@@ -24,7 +24,7 @@ from bot.crm.audit import Actor, act_as
 from bot.crm.errors import AmbiguousMatch, CrmOutcome, NeedsChoice, NotAllowed, Option
 from bot.crm.gazetteer import DatabaseGazetteer
 from bot.crm.matching import Matcher
-from bot.crm.models import ChannelIdentity, ProcessedMessage, User
+from bot.crm.models import ChannelIdentity, PendingQuestion, ProcessedMessage, User
 from bot.crm.rights import scope_of
 from bot.handlers import HandlerContext, handler_for, outcomes, right_needed
 from bot.handlers.items import item_handler
@@ -123,6 +123,52 @@ def mark_handled(session: Session, msg: InboundMessage, user_id: int, result: di
     )
 
 
+@dataclass(frozen=True, slots=True)
+class FirstLook:
+    """What every message asks first: who sent it, whether it was handled before, the open question."""
+
+    user: User | None
+    unlinked: bool  # a chat account recognised by its profile email, not linked yet
+    handled: bool
+    open_question: PendingQuestion | None  # questions.NOT_LOADED when it was not read here
+
+
+@cache
+def _first_look_statement(by: str) -> Select[Any]:
+    handled = _processed_query().exists().label("handled")
+    sender = users.by_login_statement() if by == "login" else users.by_identity_statement()
+    return sender.add_columns(handled, PendingQuestion).outerjoin(
+        PendingQuestion, questions.open_question_clause()
+    )
+
+
+def first_look(session: Session, msg: InboundMessage, conversation: str) -> FirstLook:
+    """One round trip for the common case (a known login or linked chat account): the sender, whether the
+    message was handled and the conversation's open question. Anybody else through :func:`find_user`."""
+    by = "login" if msg.channel in ("console", "cli") else "identity"
+    params = {
+        "login": msg.sender.external_id,
+        "channel": msg.channel,
+        "external_id": msg.sender.external_id,
+        "message_id": msg.message_id,
+        "conversation_id": conversation,
+    }
+    row = session.execute(_first_look_statement(by), params).first()
+    if row is None:
+        user, unlinked = find_user(session, msg.channel, msg.sender.external_id, msg.sender.email)
+        handled = user is not None and already_handled(session, msg)
+        return FirstLook(user, unlinked, handled, questions.NOT_LOADED)
+    user, handled, question = row
+    if not user.is_active:
+        return FirstLook(None, False, False, None)
+    return FirstLook(user, False, bool(handled), question)
+
+
+def _conversation(msg: InboundMessage) -> str:
+    """Where an open question lives: the thread or chat, else the sender's direct conversation."""
+    return msg.conversation_id or f"{msg.channel}:{msg.sender.external_id}"
+
+
 def _bilingual(key: str, **params: object) -> str:
     return f"{t('en', key, **params)}\n{t('de', key, **params)}"
 
@@ -174,7 +220,8 @@ class Engine:
                     linked = self._link(uow, msg, code)
                     if linked is not None:
                         return linked
-                user, unlinked = find_user(session, msg.channel, msg.sender.external_id, msg.sender.email)
+                look = first_look(session, msg, _conversation(msg))
+                user = look.user
                 if user is None:
                     log.info(
                         "refused message %s/%s from unknown sender %s",
@@ -184,12 +231,12 @@ class Engine:
                     )
                     return _plain_result(Reply(_bilingual("error.unknown_user")), refused=True)
                 lang = user.language
-                if already_handled(session, msg):
+                if look.handled:
                     return _duplicate(msg)
                 act_as(session, Actor(user.id, msg.channel, msg.message_id, now=self.app.clock.now))
-                if unlinked:
+                if look.unlinked:
                     remember_identity(session, user, msg)
-                reply = self._dispatch(session, user, msg)
+                reply = self._dispatch(session, user, msg, look.open_question)
                 mark_handled(session, msg, user.id, {k: v for k, v in reply.data.items() if k != "reply"})
                 uow.commit()
                 return reply
@@ -258,7 +305,9 @@ class Engine:
             mail_from=self.app.settings.outbound_from,
         )
 
-    def _dispatch(self, session: Session, user: User, msg: InboundMessage) -> Reply:
+    def _dispatch(
+        self, session: Session, user: User, msg: InboundMessage, open_question: Any = questions.NOT_LOADED
+    ) -> Reply:
         ctx = self._context(session, user, msg)
         pressed = item_handler(msg.choice)
         if pressed is not None:  # Done / Snooze on a reminder or a digest item: open questions stay open
@@ -273,7 +322,7 @@ class Engine:
             return replace(
                 _with_data(reply, result_data(Intent("remind"), reply)), lang=ctx.lang, tz=user.timezone
             )
-        conversation = msg.conversation_id or f"{msg.channel}:{msg.sender.external_id}"
+        conversation = _conversation(msg)
         picked = questions.answer(
             session,
             user_id=user.id,
@@ -281,6 +330,7 @@ class Engine:
             text=msg.text,
             choice=msg.choice,
             now=ctx.now,
+            open_question=open_question,
         )
         if picked is not None:
             intent = Intent.from_json(picked.question.intent).with_resolved(

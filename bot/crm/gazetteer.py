@@ -1,7 +1,8 @@
 """The gazetteer on the database: a message's n-grams looked up in the indexed key columns.
 
-Two statements per message (companies, people) whatever the size of the CRM, so there is nothing to
-build at start-up and nothing goes stale: a company created a second ago is found by the next message.
+One statement per lookup (companies and people in one UNION ALL) whatever the size of the CRM, so there
+is nothing to build at start-up and nothing goes stale: a company created a second ago is found by the
+next message.
 
 * Multi-word keys ("acme logistics", "max mustermann") can only be whole names: one ``IN`` lookup each
   on the third-party keys and the contacts' full-name keys.
@@ -21,7 +22,7 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from functools import lru_cache
 from typing import Any, cast
 
-from sqlalchemy import Select, bindparam, literal, or_, select, union_all
+from sqlalchemy import Select, bindparam, literal_column, null, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from bot.crm.models import Contact, ThirdParty, ThirdPartyKey, ThirdPartyStatus
@@ -48,12 +49,25 @@ def _union(branches: list[Any]) -> Any:
 
 
 # Building these statements costs far more than running them, so they are built once per shape (number of
-# words) with bound parameters, and reused.
-@lru_cache(maxsize=WORDS_PER_STATEMENT + 1)
-def _company_statement(words: int) -> Any:
+# words, whether there are phrases, whether contacts are looked up) with bound parameters, and reused.
+# Companies and people come back from one UNION ALL, one round trip per lookup; a row says which it is.
+_COMPANY: Any = literal_column("'thirdparty'")
+_CONTACT: Any = literal_column("'contact'")
+
+
+def _company_branches(words: int) -> list[Any]:
     def base() -> Any:
         return (
-            select(ThirdPartyKey.key, ThirdPartyKey.kind, ThirdParty.id, ThirdParty.name)
+            select(
+                ThirdPartyKey.key.label("key"),
+                ThirdPartyKey.kind.label("match"),
+                _COMPANY.label("kind"),
+                ThirdParty.id.label("id"),
+                ThirdParty.name.label("name"),
+                null().label("last"),
+                ThirdParty.id.label("tp_id"),
+                ThirdParty.name.label("tp_name"),
+            )
             .join(ThirdParty, ThirdParty.id == ThirdPartyKey.thirdparty_id)
             .where(ThirdParty.status == ThirdPartyStatus.ACTIVE)
         )
@@ -66,21 +80,21 @@ def _company_statement(words: int) -> Any:
         _limited(base().where(ThirdPartyKey.key == bindparam(f"w{i}"), ThirdPartyKey.kind == "token"))
         for i in range(words)
     ]
-    return _union(branches)
+    return branches
 
 
-@lru_cache(maxsize=2 * (WORDS_PER_STATEMENT + 1))
-def _people_statement(words: int, phrases: bool) -> Any:
+def _people_branches(words: int, phrases: bool) -> list[Any]:
     def base(key: Any, match: str) -> Any:
         return (
             select(
-                key,
-                literal(match),
-                Contact.id,
-                Contact.firstname,
-                Contact.lastname,
-                Contact.thirdparty_id,
-                ThirdParty.name,
+                key.label("key"),
+                literal_column(f"'{match}'").label("match"),
+                _CONTACT.label("kind"),
+                Contact.id.label("id"),
+                Contact.firstname.label("name"),
+                Contact.lastname.label("last"),
+                Contact.thirdparty_id.label("tp_id"),
+                ThirdParty.name.label("tp_name"),
             )
             .outerjoin(ThirdParty, ThirdParty.id == Contact.thirdparty_id)
             .where(
@@ -106,7 +120,16 @@ def _people_statement(words: int, phrases: bool) -> Any:
         branches.append(
             _limited(base(Contact.lastname_key, "last").where(Contact.lastname_key == bindparam(f"w{i}")))
         )
-    return _union(branches) if branches else None
+    return branches
+
+
+@lru_cache(maxsize=4 * (WORDS_PER_STATEMENT + 1))
+def _statement(words: int, phrases: bool, contacts: bool) -> Any:
+    """Rows of (key, match, kind, id, name or first name, last name, third party id, third party name)."""
+    branches = _company_branches(words)
+    if contacts:
+        branches += _people_branches(words, phrases)
+    return _union(branches)
 
 
 def _chunks(words: list[str]) -> list[list[str]]:
@@ -141,26 +164,26 @@ class DatabaseGazetteer:
             return {}
         phrases = [k for k in keys if " " in k]
         words = [k for k in keys if " " not in k and len(k) > 1 and k not in STOPWORDS]
-        found: dict[str, list[Entry]] = defaultdict(list)
+        companies: dict[str, list[Entry]] = defaultdict(list)
+        people: dict[str, list[Entry]] = defaultdict(list)
         for number, chunk in enumerate(_chunks(words)):
-            params = {f"w{i}": w for i, w in enumerate(chunk)}
             first = number == 0
-            for key, kind, ident, name in self.session.execute(
-                _company_statement(len(chunk)), {**params, "keys": keys if first else []}
-            ):
-                if self.visible is None or self.visible(ident):
-                    found[key].append(Entry("thirdparty", ident, cast(MatchKind, kind), name))
-            people = _people_statement(len(chunk), first and bool(phrases)) if self.contacts else None
-            if people is None:
-                continue
-            people_params: dict[str, object] = {**params, "viewer": self.viewer}
-            if first and phrases:
-                people_params["phrases"] = phrases
-            for key, match, ident, first_name, last, tp_id, tp_name in self.session.execute(
-                people, people_params
-            ):
+            params: dict[str, object] = {f"w{i}": w for i, w in enumerate(chunk)}
+            params["keys"] = keys if first else []
+            with_phrases = self.contacts and first and bool(phrases)
+            if self.contacts:
+                params["viewer"] = self.viewer
+            if with_phrases:
+                params["phrases"] = phrases
+            rows = self.session.execute(_statement(len(chunk), with_phrases, self.contacts), params)
+            for key, match, kind, ident, name, last, tp_id, tp_name in rows:
                 if tp_id is not None and self.visible is not None and not self.visible(tp_id):
                     continue
-                label = " ".join(p for p in (first_name, last) if p)
-                found[key].append(Entry("contact", ident, cast(MatchKind, match), label, tp_id, tp_name))
-        return {k: v for k, v in found.items() if v}
+                if kind == "thirdparty":
+                    companies[key].append(Entry("thirdparty", ident, cast(MatchKind, match), name))
+                else:
+                    label = " ".join(p for p in (name, last) if p)
+                    entry = Entry("contact", ident, cast(MatchKind, match), label, tp_id, tp_name)
+                    people[key].append(entry)
+        # companies before people under each key, as the parser has always seen them
+        return {k: companies.get(k, []) + people.get(k, []) for k in {**companies, **people}}

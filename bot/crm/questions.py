@@ -11,11 +11,13 @@ from typing import Any
 from sqlalchemy import Delete, Select, bindparam, delete, select
 from sqlalchemy.orm import Session
 
-from bot.crm.models import PendingQuestion
+from bot.crm.models import PendingQuestion, User
 from bot.normalize import fold
 
 QUESTION_TTL = timedelta(hours=12)
 PICK_PREFIX = "pick:"
+# ``answer(open_question=...)`` when the caller did not read the open question along with the sender.
+NOT_LOADED: Any = object()
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,13 +82,29 @@ def is_pick(value: str | None) -> bool:
     return bool(value) and str(value).startswith(PICK_PREFIX)
 
 
+def open_question_clause() -> Any:
+    """The join condition of a user's open question in the conversation ``:conversation_id``, for a
+    statement that reads it along with the sender (one round trip per message instead of two)."""
+    return (PendingQuestion.user_id == User.id) & (
+        PendingQuestion.conversation_id == bindparam("conversation_id")
+    )
+
+
 def answer(
-    session: Session, *, user_id: int, conversation_id: str, text: str, choice: str | None, now: datetime
+    session: Session,
+    *,
+    user_id: int,
+    conversation_id: str,
+    text: str,
+    choice: str | None,
+    now: datetime,
+    open_question: PendingQuestion | None = NOT_LOADED,
 ) -> Answer | None:
     """The option this message picks, if it answers the open question; the question is closed either way.
 
     A button press names its question; typed text answers by number ("2") or by the option's label.
-    Anything else drops the question: the message is then handled on its own.
+    Anything else drops the question: the message is then handled on its own. *open_question*: the
+    conversation's open question (or None) when the caller read it already.
     """
     if is_pick(choice):
         question_id, _, index = str(choice)[len(PICK_PREFIX) :].partition(":")
@@ -100,7 +118,11 @@ def answer(
             if index.isdigit() and int(index) < len(options)
             else None
         )
-    question = session.scalar(_open(), {"user_id": user_id, "conversation_id": conversation_id})
+    question = (
+        session.scalar(_open(), {"user_id": user_id, "conversation_id": conversation_id})
+        if open_question is NOT_LOADED
+        else open_question
+    )
     if question is None:
         return None
     session.delete(question)

@@ -77,12 +77,12 @@ def _check(timezone: str | None, language: str | None, channel: str | None) -> N
 
 # Who sent a message is asked on every message: these statements are built once (see bot.engine).
 @cache
-def _by_login() -> Select[User]:
+def by_login_statement() -> Select[User]:
     return select(User).where(User.login == bindparam("login"))
 
 
 @cache
-def _by_identity() -> Select[User]:
+def by_identity_statement() -> Select[User]:
     return (
         select(User)
         .join(ChannelIdentity, ChannelIdentity.user_id == User.id)
@@ -94,7 +94,7 @@ def _by_identity() -> Select[User]:
 
 
 def get_by_login(session: Session, login: str) -> User | None:
-    return session.scalar(_by_login(), {"login": login})
+    return session.scalar(by_login_statement(), {"login": login})
 
 
 def require_login(session: Session, login: str) -> User:
@@ -125,7 +125,7 @@ def by_emails(session: Session, addresses: Iterable[str]) -> dict[str, User]:
 
 
 def get_by_identity(session: Session, channel: str, external_id: str) -> User | None:
-    return session.scalar(_by_identity(), {"channel": channel, "external_id": external_id})
+    return session.scalar(by_identity_statement(), {"channel": channel, "external_id": external_id})
 
 
 def list_users(session: Session) -> list[User]:

@@ -6,12 +6,13 @@ import logging
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from bot.bootstrap import App
 from bot.crm.activities import log_activity
-from bot.crm.models import AuditLog, ProcessedMessage
-from bot.engine import Engine
+from bot.crm.models import AuditLog, ChannelIdentity, ProcessedMessage, User
+from bot.crm.questions import NOT_LOADED
+from bot.engine import Engine, FirstLook, first_look
 from bot.messages import InboundMessage, Sender
 from tests.conftest import NOW
 from tests.support.chat import Conversation
@@ -175,3 +176,65 @@ def test_overlong_message_gets_a_clear_error(crm: App) -> None:
     reply = Conversation(crm, "anna").send("x" * 5000)
     assert "5000" in reply.text
     assert "4000" in reply.text
+
+
+def _look(app: App, channel: str, external_id: str, message_id: str, email: str | None = None) -> FirstLook:
+    msg = InboundMessage(channel, message_id, Sender(channel, external_id, email=email), "hallo", NOW)
+    with app.uow(read_only=True) as uow:
+        return first_look(uow.session, msg, f"{channel}:{external_id}")
+
+
+def test_the_first_look_reads_sender_handled_and_open_question_in_one_statement(crm: App) -> None:
+    anna = Conversation(crm, "anna")
+    asked = anna.send("Verlauf Müller", message_id="q1")
+    assert asked.choices  # which Müller?
+    seen: list[str] = []
+
+    def count(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        seen.append(statement)
+
+    msg = anna.message("2", message_id="q2")
+    with crm.uow(read_only=True) as uow:
+        uow.session.connection()
+        event.listen(crm.db.engine, "before_cursor_execute", count)
+        try:
+            look = first_look(uow.session, msg, "console:anna")
+        finally:
+            event.remove(crm.db.engine, "before_cursor_execute", count)
+        assert look.user is not None
+        assert look.user.login == "anna"
+        assert (look.unlinked, look.handled) == (False, False)
+        assert look.open_question is not None
+        assert look.open_question.slot
+    assert len(seen) == 1
+    answered = anna.engine.handle(msg)
+    # the open question read in the first look was answered
+    assert answered.text == "Zu Müller Logistik AG ist noch nichts erfasst."
+    assert _look(crm, "console", "anna", "q2").open_question is None  # answered: closed
+    assert _look(crm, "console", "anna", "q2").handled
+
+
+def test_the_first_look_for_linked_unlinked_and_inactive_senders(crm: App) -> None:
+    with crm.uow() as uow:
+        bob = uow.session.scalar(select(User).where(User.login == "bob"))
+        assert bob is not None
+        uow.session.add(ChannelIdentity(channel="telegram", external_id="777", user_id=bob.id))
+        uow.commit()
+    linked = _look(crm, "telegram", "777", "t1")
+    assert linked.user is not None
+    assert linked.user.login == "bob"
+    assert (linked.unlinked, linked.handled, linked.open_question) == (False, False, None)
+    by_email = _look(crm, "telegram", "888", "t2", email="Anna@OurCo.example")
+    assert by_email.user is not None
+    assert by_email.user.login == "anna"
+    assert by_email.unlinked
+    assert not by_email.handled
+    assert by_email.open_question is NOT_LOADED  # read by the question step instead
+    assert _look(crm, "telegram", "999", "t3").user is None
+    with crm.uow() as uow:
+        bob = uow.session.scalar(select(User).where(User.login == "bob"))
+        assert bob is not None
+        bob.is_active = False
+        uow.commit()
+    assert _look(crm, "telegram", "777", "t1").user is None
+    assert _look(crm, "console", "bob", "t4").user is None
