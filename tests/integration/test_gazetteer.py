@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 from sqlalchemy import event
@@ -31,6 +32,7 @@ def crm(app: App) -> App:
     return app
 
 
+@contextmanager
 def _statements(app: App) -> Iterator[list[str]]:
     seen: list[str] = []
 
@@ -49,10 +51,8 @@ def lookup(app: App, keys: list[str], **kw: object) -> tuple[dict[str, list[tupl
     with app.uow(read_only=True) as uow:
         gazetteer = DatabaseGazetteer(uow.session, **kw)  # type: ignore[arg-type]
         uow.session.connection()  # BEGIN is not the lookup's
-        counter = _statements(app)
-        seen = next(counter)
-        found = gazetteer.lookup(keys)
-        counter.close()
+        with _statements(app) as seen:
+            found = gazetteer.lookup(keys)
     return {k: [(e.kind, e.match, e.label) for e in v] for k, v in found.items()}, len(seen)
 
 
