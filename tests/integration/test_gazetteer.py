@@ -92,9 +92,9 @@ def test_private_contacts_only_for_their_creator_and_hidden_companies_with_their
     assert "max mustermann" not in without_people
 
 
-def test_a_long_message_is_looked_up_in_chunks(crm: App) -> None:
+def test_a_long_message_is_looked_up_in_chunks_on_sqlite_and_at_once_on_postgresql(crm: App) -> None:
     words = [f"filler{n}" for n in range(WORDS_PER_STATEMENT)] + ["hooli", "max mustermann"]
     found, statements = lookup(crm, words)
-    assert statements == 2
+    assert statements == (1 if crm.db.engine.dialect.name == "postgresql" else 2)
     assert ("thirdparty", "token", "Hooli Logistics") in found["hooli"]
     assert found["max mustermann"] == [("contact", "full", "Max Mustermann")]
