@@ -13,12 +13,12 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from typing import Literal
 
 from rapidfuzz import fuzz, process
-from sqlalchemy import ColumnElement, Select, bindparam, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, Select, bindparam, func, select, union
+from sqlalchemy.orm import Session, joinedload
 
 from bot.crm.models import (
     Contact,
@@ -184,6 +184,23 @@ def refresh_names(session: Session) -> None:
 
 
 # Built once, with bound parameters: each message runs them, and building one cost more than running it.
+@lru_cache(maxsize=256)
+def _contacts_by_email(visible: ColumnElement[bool] | None) -> Select[Contact]:
+    """Active contacts with the address ``:email`` as main or extra address (with their third party), among
+    *visible* (the per-user clause, itself built once per user): every address of every mail asks this."""
+    ids = union(
+        select(Contact.id).where(Contact.email_lower == bindparam("email")),
+        select(ContactEmail.contact_id).where(ContactEmail.email_lower == bindparam("email")),
+    )
+    stmt = (
+        select(Contact)
+        .where(Contact.id.in_(ids), Contact.is_active.is_(True))
+        .options(joinedload(Contact.thirdparty))
+        .order_by(Contact.id)
+    )
+    return stmt if visible is None else stmt.where(visible)
+
+
 @cache
 def _thirdparty_rows() -> Select[int, str, int]:
     return select(ThirdParty.id, ThirdParty.name, ThirdParty.status).where(
@@ -315,18 +332,7 @@ class Matcher:
     # -- contacts ---------------------------------------------------------------------------------------
 
     def _contacts_by_email(self, normalized: str) -> list[Contact]:
-        primary = select(Contact).where(Contact.email_lower == normalized, Contact.is_active.is_(True))
-        extra = (
-            select(Contact)
-            .join(ContactEmail, ContactEmail.contact_id == Contact.id)
-            .where(ContactEmail.email_lower == normalized, Contact.is_active.is_(True))
-        )
-        if self.contacts is not None:
-            primary, extra = primary.where(self.contacts), extra.where(self.contacts)
-        seen: dict[int, Contact] = {}
-        for contact in list(self.session.scalars(primary)) + list(self.session.scalars(extra)):
-            seen.setdefault(contact.id, contact)
-        return list(seen.values())
+        return list(self.session.scalars(_contacts_by_email(self.contacts), {"email": normalized}).unique())
 
     def _contact_candidate(
         self, contact: Contact, reason: str, score: float | None = None

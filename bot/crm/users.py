@@ -111,16 +111,21 @@ def get_by_email(session: Session, address: str) -> User | None:
     return session.scalar(select(User).join(UserEmail).where(UserEmail.email_lower == normalized))
 
 
+@cache
+def _by_emails() -> Select[str, User]:
+    return (
+        select(UserEmail.email_lower, User)
+        .join(User, User.id == UserEmail.user_id)
+        .where(UserEmail.email_lower.in_(bindparam("emails", expanding=True)))
+    )
+
+
 def by_emails(session: Session, addresses: Iterable[str]) -> dict[str, User]:
     """The users having any of *addresses*, by normalised address, in one query."""
     wanted = {n for a in addresses if (n := normalize_email(a)) is not None}
     if not wanted:
         return {}
-    rows = session.execute(
-        select(UserEmail.email_lower, User)
-        .join(User, User.id == UserEmail.user_id)
-        .where(UserEmail.email_lower.in_(wanted))
-    )
+    rows = session.execute(_by_emails(), {"emails": sorted(wanted)})
     return {email: user for email, user in rows}  # noqa: C416 (a Result is not a mapping)
 
 

@@ -395,3 +395,20 @@ def test_received_mail_survives_until_processed(crm: App) -> None:
     outcomes = Room(crm).room.process_pending()
     assert [o.status for o in outcomes] == ["archived"]
     assert Room(crm).room.process_pending() == []
+
+
+def test_a_mail_is_claimed_once_and_the_claim_counts_the_attempt(crm: App) -> None:
+    from bot.crm.models import EmailMessage
+    from bot.messages import RawMail
+
+    r = room(crm)
+    raw = RawMail(mail("anna@nordlicht.example", "max.mustermann@acme.example"), "smtp", datetime.now(UTC))
+    email_id = r.room.receive(raw)
+    first = r.room.process(email_id)
+    again = r.room.process(email_id)  # a second worker, or the start-up scan, after the first
+    assert first.status == "archived"
+    assert (again.status, again.reason) == ("", "already processed or taken by another worker")
+    with crm.uow() as uow:
+        row = uow.session.get_one(EmailMessage, email_id)
+        assert (row.status, row.attempts, row.message_id) == ("archived", 1, first.message_id)
+    assert len(archived(crm)) == 1

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 
 from bot.bootstrap import App
+from bot.crm.matching import Matcher
+from bot.crm.models import ContactEmail, ThirdParty
+from bot.crm.rights import Scope
 from tests.support.factories import company, person
 
 
@@ -166,3 +170,29 @@ def test_an_individuals_own_domain_is_not_a_company_domain(app: App) -> None:
         uow.commit()
         assert person_tp.email_domains == []
         assert firm.email_domains == ["muster.example"]
+
+
+def test_contact_by_email_finds_extra_addresses_once_and_only_active_visible_contacts(crm: App) -> None:
+    with crm.uow() as uow:
+        s = uow.session
+        acme = s.scalars(select(ThirdParty).where(ThirdParty.name == "ACME GmbH")).one()
+        erika = person(s, "Erika", "Zweitadresse", acme, email="erika@acme.de")
+        s.add(ContactEmail(contact_id=erika.id, email="E.Z@Privat.example", email_lower="e.z@privat.example"))
+        s.add(ContactEmail(contact_id=erika.id, email="erika@acme.de", email_lower="erika@acme.de"))
+        person(s, "Gone", "Away", acme, email="gone@acme.de", is_active=False)
+        person(s, "Pia", "Privat", acme, email="pia@privat.example", is_private=True)
+        uow.commit()
+    with crm.uow() as uow:
+        matcher = crm.matcher(uow)
+        assert [c.name for c in matcher.contact_by_email("e.z@PRIVAT.example").candidates] == [
+            "Erika Zweitadresse"
+        ]
+        # main and extra address both match: still one candidate
+        assert [c.name for c in matcher.contact_by_email("erika@acme.de").candidates] == [
+            "Erika Zweitadresse"
+        ]
+        assert matcher.contact_by_email("gone@acme.de").candidates == ()
+        nobody = Scope(user_id=0, rights=frozenset({"contact.read"}), thirdparty_ids=None)
+        restricted = Matcher.for_scope(uow.session, crm.fuzzy, nobody)
+        assert restricted.contact_by_email("pia@privat.example").candidates == ()
+        assert restricted.contact_by_email("e.z@privat.example").candidates[0].thirdparty_name == "ACME GmbH"

@@ -9,9 +9,10 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Select, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from bot.crm.activities import Source, log_activity
@@ -78,16 +79,21 @@ class Outcome:
         }
 
 
-def _claim(session: Session, email_id: int) -> EmailMessage | None:
-    """Take the row for this worker; None when another has it or it is done."""
-    claimed = session.execute(
+# Every mail runs these: built once, with bound parameters (see docs/architecture.md, "hot statements").
+@cache
+def _claim_statement() -> Any:
+    return (
         update(EmailMessage)
-        .where(EmailMessage.id == email_id, EmailMessage.status == EmailStatus.RECEIVED)
+        .where(EmailMessage.id == bindparam("email_id"), EmailMessage.status == EmailStatus.RECEIVED)
         .values(attempts=EmailMessage.attempts + 1)
+        .returning(EmailMessage)
     )
-    if claimed.rowcount != 1:  # type: ignore[attr-defined]
-        return None
-    return session.get(EmailMessage, email_id)
+
+
+def _claim(session: Session, email_id: int) -> EmailMessage | None:
+    """Take the row for this worker (and load it, in the same statement); None when another has it or
+    it is done."""
+    return session.scalars(_claim_statement(), {"email_id": email_id}).one_or_none()
 
 
 def _fill_headers(row: EmailMessage, parsed: ParsedEmail) -> None:
@@ -110,22 +116,50 @@ def _finish(row: EmailMessage, status: str, reason: str, rule: str | None = None
     row.routing_rule = rule
 
 
-def _duplicate(session: Session, row: EmailMessage, parsed: ParsedEmail) -> Activity | None:
-    """The archived event of the same mail (same Message-ID, or the same bytes when it has none)."""
-    if parsed.message_id:
-        found = session.scalar(select(Activity).where(Activity.email_message_id == parsed.message_id[:998]))
-        if found is not None:
-            return found
-    earlier = session.scalar(
+@cache
+def _by_message_id() -> Select[Activity]:
+    return select(Activity).where(Activity.email_message_id == bindparam("message_id"))
+
+
+@cache
+def _archived_same_bytes() -> Select[int | None]:
+    return (
         select(EmailMessage.activity_id)
         .where(
-            EmailMessage.raw_sha256 == row.raw_sha256,
+            EmailMessage.raw_sha256 == bindparam("sha256"),
             EmailMessage.status == EmailStatus.ARCHIVED,
-            EmailMessage.id != row.id,
+            EmailMessage.id != bindparam("email_id"),
         )
         .limit(1)
     )
+
+
+def _duplicate(session: Session, row: EmailMessage, parsed: ParsedEmail) -> Activity | None:
+    """The archived event of the same mail (same Message-ID, or the same bytes when it has none)."""
+    if parsed.message_id:
+        found = session.scalar(_by_message_id(), {"message_id": parsed.message_id[:998]})
+        if found is not None:
+            return found
+    earlier = session.scalar(_archived_same_bytes(), {"sha256": row.raw_sha256, "email_id": row.id})
     return session.get(Activity, earlier) if earlier else None
+
+
+@cache
+def _recent_between(no_recipients: bool) -> Select[int]:
+    same_to = (
+        EmailMessage.to_addrs.is_(None) if no_recipients else EmailMessage.to_addrs == bindparam("to_addrs")
+    )
+    return (
+        select(func.count())
+        .select_from(EmailMessage)
+        .where(
+            EmailMessage.from_addr == bindparam("from_addr"),
+            same_to,
+            EmailMessage.received_at >= bindparam("since"),
+            EmailMessage.id != bindparam("email_id"),
+            EmailMessage.status.not_in([EmailStatus.SKIPPED, EmailStatus.REJECTED]),
+        )
+    )
 
 
 def _looping(session: Session, row: EmailMessage, settings: MailSettings, now: datetime) -> bool:
@@ -136,21 +170,13 @@ def _looping(session: Session, row: EmailMessage, settings: MailSettings, now: d
     """
     if not row.from_addr:
         return False
-    since = now - timedelta(minutes=settings.loop_window_minutes)
-    same_to = (
-        EmailMessage.to_addrs.is_(None) if row.to_addrs is None else EmailMessage.to_addrs == row.to_addrs
-    )
-    count = session.scalar(
-        select(func.count())
-        .select_from(EmailMessage)
-        .where(
-            EmailMessage.from_addr == row.from_addr,
-            same_to,
-            EmailMessage.received_at >= since,
-            EmailMessage.id != row.id,
-            EmailMessage.status.not_in([EmailStatus.SKIPPED, EmailStatus.REJECTED]),
-        )
-    )
+    params = {
+        "from_addr": row.from_addr,
+        "to_addrs": row.to_addrs,
+        "since": now - timedelta(minutes=settings.loop_window_minutes),
+        "email_id": row.id,
+    }
+    count = session.scalar(_recent_between(row.to_addrs is None), params)
     return (count or 0) >= settings.loop_limit
 
 
