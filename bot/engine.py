@@ -45,14 +45,16 @@ LINKABLE_CHANNELS = frozenset({"slack", "telegram"})
 
 
 def find_user(
-    session: Session, sender_channel: str, external_id: str, email: str | None
+    session: Session, sender_channel: str, external_id: str, email: str | None, *, first_looked: bool = False
 ) -> tuple[User | None, bool]:
     """The CRM user behind a channel account (the login for the console, a linked identity, else the
-    email), and whether a chat account was recognised by its profile email but is not linked yet."""
+    email), and whether a chat account was recognised by its profile email but is not linked yet.
+    *first_looked*: :func:`first_look` asked for the console login or the chat identity already."""
     user = None
-    if sender_channel in ("console", "cli"):
+    console = sender_channel in ("console", "cli")
+    if console and not first_looked:
         user = users.get_by_login(session, external_id)
-    if user is None:
+    if user is None and (console or not first_looked):
         user = users.get_by_identity(session, sender_channel, external_id)
     unlinked = False
     if user is None and sender_channel == "email":
@@ -155,7 +157,9 @@ def first_look(session: Session, msg: InboundMessage, conversation: str) -> Firs
     }
     row = session.execute(_first_look_statement(by), params).first()
     if row is None:
-        user, unlinked = find_user(session, msg.channel, msg.sender.external_id, msg.sender.email)
+        user, unlinked = find_user(
+            session, msg.channel, msg.sender.external_id, msg.sender.email, first_looked=True
+        )
         handled = user is not None and already_handled(session, msg)
         return FirstLook(user, unlinked, handled, questions.NOT_LOADED)
     user, handled, question = row

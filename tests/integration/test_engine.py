@@ -178,10 +178,32 @@ def test_overlong_message_gets_a_clear_error(crm: App) -> None:
     assert "4000" in reply.text
 
 
-def _look(app: App, channel: str, external_id: str, message_id: str, email: str | None = None) -> FirstLook:
-    msg = InboundMessage(channel, message_id, Sender(channel, external_id, email=email), "hallo", NOW)
+def _first_look(app: App, msg: InboundMessage, seen: list[str] | None = None) -> FirstLook:
+    """first_look in a read-only unit of work; the statements it ran are added to *seen*."""
+
+    def count(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        if seen is not None:
+            seen.append(statement)
+
     with app.uow(read_only=True) as uow:
-        return first_look(uow.session, msg, f"{channel}:{external_id}")
+        uow.session.connection()  # BEGIN is not the first look's
+        event.listen(app.db.engine, "before_cursor_execute", count)
+        try:
+            return first_look(uow.session, msg, f"{msg.channel}:{msg.sender.external_id}")
+        finally:
+            event.remove(app.db.engine, "before_cursor_execute", count)
+
+
+def _look(
+    app: App,
+    channel: str,
+    external_id: str,
+    message_id: str,
+    email: str | None = None,
+    seen: list[str] | None = None,
+) -> FirstLook:
+    msg = InboundMessage(channel, message_id, Sender(channel, external_id, email=email), "hallo", NOW)
+    return _first_look(app, msg, seen)
 
 
 def test_the_first_look_reads_sender_handled_and_open_question_in_one_statement(crm: App) -> None:
@@ -189,24 +211,14 @@ def test_the_first_look_reads_sender_handled_and_open_question_in_one_statement(
     asked = anna.send("Verlauf Müller", message_id="q1")
     assert asked.choices  # which Müller?
     seen: list[str] = []
-
-    def count(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
-        seen.append(statement)
-
     msg = anna.message("2", message_id="q2")
-    with crm.uow(read_only=True) as uow:
-        uow.session.connection()
-        event.listen(crm.db.engine, "before_cursor_execute", count)
-        try:
-            look = first_look(uow.session, msg, "console:anna")
-        finally:
-            event.remove(crm.db.engine, "before_cursor_execute", count)
-        assert look.user is not None
-        assert look.user.login == "anna"
-        assert (look.unlinked, look.handled) == (False, False)
-        assert look.open_question is not None
-        assert look.open_question.slot
+    look = _first_look(crm, msg, seen)
     assert len(seen) == 1
+    assert look.user is not None
+    assert look.user.login == "anna"
+    assert (look.unlinked, look.handled) == (False, False)
+    assert look.open_question is not None
+    assert look.open_question.slot
     answered = anna.engine.handle(msg)
     # the open question read in the first look was answered
     assert answered.text == "Zu Müller Logistik AG ist noch nichts erfasst."
@@ -224,7 +236,10 @@ def test_the_first_look_for_linked_unlinked_and_inactive_senders(crm: App) -> No
     assert linked.user is not None
     assert linked.user.login == "bob"
     assert (linked.unlinked, linked.handled, linked.open_question) == (False, False, None)
-    by_email = _look(crm, "telegram", "888", "t2", email="Anna@OurCo.example")
+    seen: list[str] = []
+    by_email = _look(crm, "telegram", "888", "t2", email="Anna@OurCo.example", seen=seen)
+    # the identity once (not again in find_user), the address, and whether it was handled
+    assert len(seen) == 3
     assert by_email.user is not None
     assert by_email.user.login == "anna"
     assert by_email.unlinked

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.bootstrap import App
-from bot.crm.matching import Matcher
+from bot.crm.matching import Matcher, _contacts_by_email
 from bot.crm.models import ContactEmail, ThirdParty
 from bot.crm.rights import Scope
 from tests.support.factories import company, person
@@ -196,3 +196,14 @@ def test_contact_by_email_finds_extra_addresses_once_and_only_active_visible_con
         restricted = Matcher.for_scope(uow.session, crm.fuzzy, nobody)
         assert restricted.contact_by_email("pia@privat.example").candidates == ()
         assert restricted.contact_by_email("e.z@privat.example").candidates[0].thirdparty_name == "ACME GmbH"
+        # without contact.read nothing, and every such user shares one prebuilt statement
+        for _ in range(2):
+            blind = Scope(user_id=0, rights=frozenset(), thirdparty_ids=None)
+            assert (
+                Matcher.for_scope(uow.session, crm.fuzzy, blind).contact_by_email("erika@acme.de").best
+                is None
+            )
+        statements = _contacts_by_email.cache_info().currsize
+        blind = Scope(user_id=1, rights=frozenset(), thirdparty_ids=None)
+        Matcher.for_scope(uow.session, crm.fuzzy, blind).contact_by_email("erika@acme.de")
+        assert _contacts_by_email.cache_info().currsize == statements
