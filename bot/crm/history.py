@@ -6,15 +6,25 @@ first, so the answer is stable however the database orders equal keys.
 
 from __future__ import annotations
 
-import heapq
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Integer, Select, bindparam, select
+from sqlalchemy import (
+    Integer,
+    Select,
+    bindparam,
+    cast,
+    false,
+    literal_column,
+    null,
+    select,
+    true,
+    union_all,
+)
 from sqlalchemy.orm import Session, lazyload
 
 from bot.crm.models import (
@@ -63,21 +73,30 @@ _LEAN = (lazyload(Activity.thirdparty), lazyload(Activity.contact), lazyload(Act
 
 
 # The statements below are built once per shape (which filters apply) with bound parameters, and reused:
-# building one cost more than running it, and "last contact" alone runs four.
-@lru_cache(maxsize=64)
-def _latest_statement(kind: str, own_agenda: bool, by_contact: bool, until_now: bool) -> Select[Activity]:
-    stmt = select(Activity).where(
-        Activity.thirdparty_id == bindparam("tp"),
-        Activity.percent.in_(_HAPPENED),
-        Activity.type_code.in_(CONTACT_KINDS[kind]),
-    )
-    if own_agenda:
-        stmt = stmt.where(events_of(bindparam("agenda_of")))
-    if by_contact:
-        stmt = stmt.where(Activity.contact_id == bindparam("contact_id"))
-    if until_now:
-        stmt = stmt.where(Activity.start_at <= bindparam("now"))
-    return stmt.order_by(Activity.start_at.desc(), Activity.id.desc()).limit(1).options(*_LEAN)
+# building one cost more than running it.
+@lru_cache(maxsize=16)
+def _last_contact_statement(own_agenda: bool, by_contact: bool, until_now: bool) -> Select[Any]:
+    """The latest event of each contact kind that happened, in one statement: one branch per kind finds
+    its newest id by the index on (third party, start), and the events are loaded by those ids."""
+    latest = []
+    for type_codes in CONTACT_KINDS.values():
+        stmt = select(Activity.id).where(
+            Activity.thirdparty_id == bindparam("tp"),
+            Activity.percent.in_(_HAPPENED),
+            Activity.type_code.in_(type_codes),
+        )
+        if own_agenda:
+            stmt = stmt.where(events_of(bindparam("agenda_of")))
+        if by_contact:
+            stmt = stmt.where(Activity.contact_id == bindparam("contact_id"))
+        if until_now:
+            stmt = stmt.where(Activity.start_at <= bindparam("now"))
+        newest = stmt.order_by(Activity.start_at.desc(), Activity.id.desc()).limit(1).subquery()
+        latest.append(select(newest.c.id))  # a subquery each: SQLite allows no LIMIT on a bare branch
+    return select(Activity).where(Activity.id.in_(union_all(*latest))).options(*_LEAN)
+
+
+_KIND_OF_TYPE = {code: kind for kind, codes in CONTACT_KINDS.items() for code in codes}
 
 
 def last_contact(
@@ -91,12 +110,9 @@ def last_contact(
     """The latest call, meeting, email or note that happened (done or logged), overall and per kind.
     *agenda_of*: only that user's own and attended events (a user without ``agenda.read_all``)."""
     params = {"tp": thirdparty_id, "agenda_of": agenda_of, "contact_id": contact_id, "now": now}
-    shape = (agenda_of is not None, contact_id is not None, now is not None)
-    by_kind = {}
-    for kind in CONTACT_KINDS:
-        found = session.scalars(_latest_statement(kind, *shape), params).first()
-        if found is not None:
-            by_kind[kind] = found
+    stmt = _last_contact_statement(agenda_of is not None, contact_id is not None, now is not None)
+    found = {_KIND_OF_TYPE[a.type_code]: a for a in session.scalars(stmt, params)}
+    by_kind = {kind: found[kind] for kind in CONTACT_KINDS if kind in found}
     latest = max(by_kind.values(), key=lambda a: (a.start_at, a.id), default=None)
     return LastContact(latest, by_kind)
 
@@ -113,7 +129,6 @@ class TimelineEntry:
     status: str | None = None
     amount: Decimal | None = None
     currency: str | None = None
-    obj: Any = None
 
     @property
     def sort_key(self) -> tuple[datetime, str, int]:
@@ -134,54 +149,6 @@ class TimelinePage:
 
 TIMELINE_KINDS = ("activity", "quote", "order", "invoice", "ticket", "project", "document")
 
-
-def _activity_entries(
-    session: Session, tp: int, since: datetime | None, until: datetime | None, n: int, agenda_of: int | None
-) -> Iterator[TimelineEntry]:
-    stmt = _activities_statement(agenda_of is not None, since is not None, until is not None)
-    params = {"tp": tp, "agenda_of": agenda_of, "since": since, "until": until, "n": n}
-    for a in session.scalars(stmt, params):
-        kind = TYPE_KIND.get(a.type_code, "note")
-        if a.percent not in _HAPPENED:
-            kind = "todo" if a.type_code == ActivityType.NOTE else kind
-        yield TimelineEntry(
-            a.start_at, kind, a.id, a.label, a.body, a.all_day, _percent_status(a.percent), obj=a
-        )
-
-
-@lru_cache(maxsize=16)
-def _activities_statement(own_agenda: bool, since: bool, until: bool) -> Select[Activity]:
-    stmt = select(Activity).where(Activity.thirdparty_id == bindparam("tp"))
-    if own_agenda:
-        stmt = stmt.where(events_of(bindparam("agenda_of")))
-    return (
-        _between(stmt, Activity.start_at, since, until)
-        .order_by(Activity.start_at.desc(), Activity.id.desc())
-        .limit(bindparam("n", type_=Integer))
-        .options(*_LEAN)
-    )
-
-
-def _between(stmt: Select[Any], column: Any, since: bool, until: bool) -> Select[Any]:
-    if since:
-        stmt = stmt.where(column >= bindparam("since"))
-    if until:
-        stmt = stmt.where(column < bindparam("until"))
-    return stmt
-
-
-@lru_cache(maxsize=64)
-def _source_statement(model: Any, column_name: str, since: bool, until: bool) -> Select[Any]:
-    """Quotes, orders, invoices (by their date) and tickets, projects, documents (by their creation)."""
-    column = getattr(model, column_name)
-    stmt = select(model).where(model.thirdparty_id == bindparam("tp"))
-    return (
-        _between(stmt, column, since, until)
-        .order_by(column.desc(), model.id.desc())
-        .limit(bindparam("n", type_=Integer))
-    )
-
-
 TYPE_KIND: dict[str, str] = {
     ActivityType.CALL: "call",
     ActivityType.MEETING: "meeting",
@@ -189,6 +156,14 @@ TYPE_KIND: dict[str, str] = {
     ActivityType.EMAIL_IN: "email",
     ActivityType.NOTE: "note",
     ActivityType.AUTO: "auto",
+}
+
+# Quotes, orders and invoices are placed by their date; tickets, projects and documents by their creation.
+_DATED: dict[str, Any] = {"quote": Quote, "order": Order, "invoice": Invoice}
+_CREATED: dict[str, tuple[Any, str]] = {
+    "ticket": (Ticket, "subject"),
+    "project": (Project, "title"),
+    "document": (Document, "filename"),
 }
 
 
@@ -202,48 +177,113 @@ def _percent_status(percent: int) -> str:
     return "in_progress"
 
 
-def _dated_entries(
-    session: Session, model: Any, kind: str, tp: int, since: datetime | None, until: datetime | None, n: int
-) -> Iterator[TimelineEntry]:
-    stmt = _source_statement(model, "date", since is not None, until is not None)
-    params = {"tp": tp, "since": since and since.date(), "until": until and until.date(), "n": n}
-    for row in session.scalars(stmt, params):
-        yield TimelineEntry(
-            _day(row.date),
-            kind,
-            row.id,
-            row.ref,
-            row.note_public,
-            True,
-            str(row.status),
-            row.total_ttc,
-            row.currency,
-            obj=row,
-        )
+# The timeline's columns, in the order of its one statement, with the type each has when a source lacks it.
+_TIMELINE_COLUMNS: dict[str, Any] = {
+    "source": Integer(),
+    "id": Integer(),
+    "at": Activity.start_at.type,
+    "day": Quote.date.type,
+    "title": Activity.label.type,
+    "detail": Activity.body.type,
+    "all_day": Activity.all_day.type,
+    "type_code": Activity.type_code.type,
+    "percent": Integer(),
+    "status": Integer(),
+    "amount": Quote.total_ttc.type,
+    "currency": Quote.currency.type,
+}
 
 
-def _created_entries(
-    session: Session,
-    model: Any,
-    kind: str,
-    tp: int,
-    since: datetime | None,
-    until: datetime | None,
-    n: int,
-    title_attr: str,
-) -> Iterator[TimelineEntry]:
-    stmt = _source_statement(model, "created_at", since is not None, until is not None)
-    for row in session.scalars(stmt, {"tp": tp, "since": since, "until": until, "n": n}):
-        yield TimelineEntry(
-            row.created_at,
-            kind,
-            row.id,
-            getattr(row, title_attr),
-            None,
-            False,
-            str(getattr(row, "status", "")) or None,
-            obj=row,
+def _branch(source: str, model: Any, column: Any, since: bool, until: bool, **values: Any) -> Select[Any]:
+    """One source of the timeline: its rows of the third party :tp within [since, until) on *column* (a
+    date or a time), newest first (ties: the last created first), at most :n; the columns it lacks are
+    typed NULLs."""
+    values |= {"source": literal_column(str(TIMELINE_KINDS.index(source)), Integer), "id": model.id}
+    stmt = select(
+        *(values.get(name, cast(null(), type_)).label(name) for name, type_ in _TIMELINE_COLUMNS.items())
+    ).where(model.thirdparty_id == bindparam("tp"))
+    suffix = "_day" if "day" in values else ""
+    if since:
+        stmt = stmt.where(column >= bindparam("since" + suffix))
+    if until:
+        stmt = stmt.where(column < bindparam("until" + suffix))
+    return stmt.order_by(column.desc(), model.id.desc()).limit(bindparam("n", type_=Integer))
+
+
+@lru_cache(maxsize=64)
+def _timeline_statement(kinds: tuple[str, ...], own_agenda: bool, since: bool, until: bool) -> Any:
+    """One statement for every source of the timeline, each source's newest :n rows by its own index.
+    It replaced a statement per source, whose round trips were most of the timeline's time on
+    PostgreSQL. The first branch fixes the result types, so every branch has every column."""
+    branches: list[Select[Any]] = []
+    if "activity" in kinds:
+        a = Activity
+        stmt = _branch(
+            "activity",
+            a,
+            a.start_at,
+            since,
+            until,
+            at=a.start_at,
+            title=a.label,
+            detail=a.body,
+            all_day=a.all_day,
+            type_code=a.type_code,
+            percent=a.percent,
         )
+        branches.append(stmt.where(events_of(bindparam("agenda_of"))) if own_agenda else stmt)
+    for name, model in _DATED.items():
+        if name in kinds:
+            branches.append(
+                _branch(
+                    name,
+                    model,
+                    model.date,
+                    since,
+                    until,
+                    day=model.date,
+                    title=model.ref,
+                    detail=model.note_public,
+                    all_day=true(),
+                    status=model.status,
+                    amount=model.total_ttc,
+                    currency=model.currency,
+                )
+            )
+    for name, (model, title) in _CREATED.items():
+        if name in kinds:
+            status = {"status": model.status} if hasattr(model, "status") else {}
+            branches.append(
+                _branch(
+                    name,
+                    model,
+                    model.created_at,
+                    since,
+                    until,
+                    at=model.created_at,
+                    title=getattr(model, title),
+                    all_day=false(),
+                    **status,
+                )
+            )
+    if not branches:
+        return None
+    # Each branch keeps its ORDER BY and LIMIT inside a subquery (SQLite allows neither on a bare branch).
+    return union_all(*(select(*branch.subquery().c) for branch in branches))
+
+
+def _entry(row: Any) -> TimelineEntry:
+    source, id_, at, day, title, detail, all_day, type_code, percent, status, amount, currency = row
+    name = TIMELINE_KINDS[source]
+    if name != "activity":
+        when = _day(day) if day is not None else at
+        return TimelineEntry(
+            when, name, id_, title, detail, all_day, None if status is None else str(status), amount, currency
+        )
+    kind = TYPE_KIND.get(type_code, "note")
+    if percent not in _HAPPENED:
+        kind = "todo" if type_code == ActivityType.NOTE else kind
+    return TimelineEntry(at, kind, id_, title, detail, all_day, _percent_status(percent))
 
 
 def timeline(
@@ -260,21 +300,26 @@ def timeline(
     """Everything that happened with a third party, newest first, merged across sources and paged.
     *agenda_of*: of the agenda events, only that user's own and attended ones."""
     n = offset + limit + 1  # each source yields at most this many; one more tells whether a next page exists
-    sources: list[Iterator[TimelineEntry]] = []
-    tp = thirdparty_id
-    if "activity" in kinds:
-        sources.append(_activity_entries(session, tp, since, until, n, agenda_of))
-    for kind, model in (("quote", Quote), ("order", Order), ("invoice", Invoice)):
-        if kind in kinds:
-            sources.append(_dated_entries(session, model, kind, tp, since, until, n))
-    if "ticket" in kinds:
-        sources.append(_created_entries(session, Ticket, "ticket", tp, since, until, n, "subject"))
-    if "project" in kinds:
-        sources.append(_created_entries(session, Project, "project", tp, since, until, n, "title"))
-    if "document" in kinds:
-        sources.append(_created_entries(session, Document, "document", tp, since, until, n, "filename"))
-    merged = heapq.merge(*sources, key=lambda e: e.sort_key, reverse=True)
-    window = [e for i, e in enumerate(merged) if i < n][offset:]
+    stmt = _timeline_statement(
+        tuple(k for k in TIMELINE_KINDS if k in kinds),
+        agenda_of is not None,
+        since is not None,
+        until is not None,
+    )
+    if stmt is None:
+        return TimelinePage([], offset, limit, has_more=False)
+    params = {
+        "tp": thirdparty_id,
+        "agenda_of": agenda_of,
+        "since": since,
+        "until": until,
+        "since_day": since and since.date(),
+        "until_day": until and until.date(),
+        "n": n,
+    }
+    rows = session.execute(stmt, params)
+    entries = sorted((_entry(row) for row in rows), key=lambda e: e.sort_key, reverse=True)
+    window = entries[offset:n]
     return TimelinePage(window[:limit], offset, limit, has_more=len(window) > limit)
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -15,7 +15,7 @@ import pytest
 from aiohttp import ClientSession
 from icalendar import Calendar, Event, vCalAddress, vCategory
 from multidict import CIMultiDict
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from bot.bootstrap import App, build_app
 from bot.channels.http import HttpServer
@@ -29,6 +29,7 @@ from bot.runner import start_http
 from tests.conftest import NOW
 from tests.support.factories import company, person, user
 from tests.support.postgres import free_port
+from tests.support.statements import counted_statements
 
 HOST = "ourco.example"
 INVITE_UID = "040000008200E00074C5B7101A82E00800000000B0A1C2D3@globex.example"
@@ -334,20 +335,6 @@ def test_the_window_can_be_narrowed(app: App) -> None:
     ]
     wide = events(render(app, "anna", past_days=100, future_days=400))
     assert {"Old call (ACME GmbH)", "Far meeting (ACME GmbH)"} <= set(wide)
-
-
-@contextmanager
-def counted_statements(app: App) -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def record(*args: Any) -> None:
-        statements.append(str(args[2]))
-
-    event.listen(app.db.engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(app.db.engine, "before_cursor_execute", record)
 
 
 def test_the_feed_takes_the_same_few_queries_however_many_events(sqlite_app: App) -> None:

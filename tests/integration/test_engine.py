@@ -6,7 +6,7 @@ import logging
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from bot.bootstrap import App
 from bot.crm.activities import log_activity
@@ -17,6 +17,7 @@ from bot.messages import InboundMessage, Sender
 from tests.conftest import NOW
 from tests.support.chat import Conversation
 from tests.support.factories import company, person, user
+from tests.support.statements import counted_statements
 
 
 @pytest.fixture
@@ -180,18 +181,13 @@ def test_overlong_message_gets_a_clear_error(crm: App) -> None:
 
 def _first_look(app: App, msg: InboundMessage, seen: list[str] | None = None) -> FirstLook:
     """first_look in a read-only unit of work; the statements it ran are added to *seen*."""
-
-    def count(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
-        if seen is not None:
-            seen.append(statement)
-
     with app.uow(read_only=True) as uow:
         uow.session.connection()  # BEGIN is not the first look's
-        event.listen(app.db.engine, "before_cursor_execute", count)
-        try:
-            return first_look(uow.session, msg, f"{msg.channel}:{msg.sender.external_id}")
-        finally:
-            event.remove(app.db.engine, "before_cursor_execute", count)
+        with counted_statements(app) as statements:
+            found = first_look(uow.session, msg, f"{msg.channel}:{msg.sender.external_id}")
+    if seen is not None:
+        seen.extend(statements)
+    return found
 
 
 def _look(

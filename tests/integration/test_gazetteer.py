@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 import pytest
-from sqlalchemy import event
 
 from bot.bootstrap import App
 from bot.crm.gazetteer import MAX_ROWS_PER_KEY, WORDS_PER_STATEMENT, DatabaseGazetteer
 from bot.crm.models import ThirdPartyStatus
 from bot.crm.users import get_by_login
 from tests.support.factories import company, person, user
+from tests.support.statements import counted_statements
 
 
 @pytest.fixture
@@ -32,26 +29,12 @@ def crm(app: App) -> App:
     return app
 
 
-@contextmanager
-def _statements(app: App) -> Iterator[list[str]]:
-    seen: list[str] = []
-
-    def count(conn: object, cursor: object, statement: str, *args: object) -> None:
-        seen.append(statement)
-
-    event.listen(app.db.engine, "before_cursor_execute", count)
-    try:
-        yield seen
-    finally:
-        event.remove(app.db.engine, "before_cursor_execute", count)
-
-
 def lookup(app: App, keys: list[str], **kw: object) -> tuple[dict[str, list[tuple[str, str, str]]], int]:
     """What each key found as (kind, match, label), and how many statements the lookup ran."""
     with app.uow(read_only=True) as uow:
         gazetteer = DatabaseGazetteer(uow.session, **kw)  # type: ignore[arg-type]
         uow.session.connection()  # BEGIN is not the lookup's
-        with _statements(app) as seen:
+        with counted_statements(app) as seen:
             found = gazetteer.lookup(keys)
     return {k: [(e.kind, e.match, e.label) for e in v] for k, v in found.items()}, len(seen)
 

@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.bootstrap import App
 from bot.crm import history
 from bot.crm.activities import log_activity
 from bot.crm.models import (
+    Document,
     Invoice,
     InvoiceStatus,
+    Order,
     Percent,
     Project,
+    ProjectStatus,
     Quote,
     QuoteStatus,
     Task,
@@ -26,6 +30,7 @@ from bot.crm.models import (
 )
 from tests.conftest import NOW
 from tests.support.factories import company, person, user
+from tests.support.statements import counted_statements
 
 
 def _log(s: Session, owner: User, tp: ThirdParty, type_code: str, label: str, days_ago: float, **kw: object):  # type: ignore[no-untyped-def]
@@ -76,6 +81,36 @@ def test_last_contact_is_the_latest_that_happened_with_the_latest_per_kind(acme:
         "meeting": "Kick-off",
         "note": "Note",
     }
+
+
+def test_last_contact_is_one_statement_and_narrows_to_a_contact_or_an_agenda(acme: tuple[App, int]) -> None:
+    app, tp_id = acme
+    with app.uow() as uow:
+        s = uow.session
+        bob = user(s, "bob")
+        erika = person(s, "Erika", "Musterfrau", s.get(ThirdParty, tp_id))
+        _log(s, bob, s.get(ThirdParty, tp_id), "AC_TEL", "Bob calls Erika", 0.5, contacts=[erika])
+        _log(s, bob, s.get(ThirdParty, tp_id), "AC_TEL", "Logged ahead of time", -1)
+        uow.commit()
+        bob_id, erika_id = bob.id, erika.id
+        anna_id = s.scalar(select(User.id).where(User.login == "anna"))
+    with app.uow(read_only=True) as uow:
+        uow.session.connection()  # BEGIN is not the query's
+        with counted_statements(app) as statements:
+            everyone = history.last_contact(uow.session, tp_id, now=NOW)
+        with_erika = history.last_contact(uow.session, tp_id, now=NOW, contact_id=erika_id)
+        annas = history.last_contact(uow.session, tp_id, now=NOW, agenda_of=anna_id)
+        bobs = history.last_contact(uow.session, tp_id, now=NOW, agenda_of=bob_id)
+        ahead = history.last_contact(uow.session, tp_id)  # without "now", what is logged ahead counts
+    assert len(statements) == 1
+    assert everyone.latest is not None
+    assert everyone.latest.label == "Bob calls Erika"
+    assert {k: a.label for k, a in with_erika.by_kind.items()} == {"call": "Bob calls Erika"}
+    assert annas.latest is not None
+    assert annas.latest.label == "Prices Q1"
+    assert {k: a.label for k, a in bobs.by_kind.items()} == {"call": "Bob calls Erika"}
+    assert ahead.latest is not None
+    assert ahead.latest.label == "Logged ahead of time"
 
 
 def test_equal_timestamps_resolve_to_the_last_logged(app: App) -> None:
@@ -159,6 +194,147 @@ def test_timeline_merges_every_source_newest_first_and_pages(acme: tuple[App, in
     assert second.has_more
     assert not full.has_more
     assert [e.title for e in recent.entries] == ["Prices Q1", "PR2611-0001", "Offer Q1", "Login broken"]
+
+
+def _all_sources(app: App, tp_id: int) -> None:
+    """A quote, an order, an invoice, a ticket, a project and a document for *tp_id*, besides its events."""
+    with app.uow() as uow:
+        s = uow.session
+        s.add(
+            Quote(
+                ref="PR1",
+                thirdparty_id=tp_id,
+                date=date(2026, 11, 20),
+                status=QuoteStatus.OPEN,
+                total_ttc=Decimal("1190.00"),
+                currency="CHF",
+                note_public="Offer for Q1",
+            )
+        )
+        s.add(
+            Order(ref="CO1", thirdparty_id=tp_id, date=date(2026, 11, 18), status=1, total_ttc=Decimal("80"))
+        )
+        s.add(
+            Invoice(
+                ref="FA1",
+                thirdparty_id=tp_id,
+                date=date(2026, 11, 16),
+                status=InvoiceStatus.UNPAID,
+                total_ttc=Decimal("500"),
+            )
+        )
+        s.add(
+            Ticket(
+                ref="TS1",
+                track_id="t1",
+                subject="Login broken",
+                thirdparty_id=tp_id,
+                status=TicketStatus.IN_PROGRESS,
+                created_at=NOW - timedelta(days=6),
+            )
+        )
+        s.add(
+            Project(
+                ref="PJ1",
+                title="Rollout",
+                thirdparty_id=tp_id,
+                status=ProjectStatus.OPEN,
+                created_at=NOW - timedelta(days=8),
+            )
+        )
+        s.add(
+            Document(
+                sha256="0" * 64,
+                filename="offer.pdf",
+                size=10,
+                owner_type="thirdparty",
+                owner_id=tp_id,
+                thirdparty_id=tp_id,
+                created_at=NOW - timedelta(days=9),
+            )
+        )
+        uow.commit()
+
+
+def test_timeline_entries_carry_each_sources_fields(acme: tuple[App, int]) -> None:
+    app, tp_id = acme
+    _all_sources(app, tp_id)
+    with app.uow(read_only=True) as uow:
+        entries = {e.title: e for e in history.timeline(uow.session, tp_id, limit=50).entries}
+    quote = entries["PR1"]
+    assert (quote.kind, quote.at, quote.all_day) == ("quote", datetime(2026, 11, 20, tzinfo=UTC), True)
+    assert (quote.amount, quote.currency, quote.detail, quote.status) == (
+        Decimal("1190.00"),
+        "CHF",
+        "Offer for Q1",
+        str(QuoteStatus.OPEN.value),
+    )
+    assert (entries["CO1"].kind, entries["CO1"].amount) == ("order", Decimal("80"))
+    assert (entries["FA1"].kind, entries["FA1"].status) == ("invoice", str(InvoiceStatus.UNPAID.value))
+    ticket = entries["Login broken"]
+    assert (ticket.kind, ticket.at, ticket.all_day) == ("ticket", NOW - timedelta(days=6), False)
+    assert (ticket.status, ticket.amount, ticket.detail) == (str(TicketStatus.IN_PROGRESS.value), None, None)
+    assert (entries["Rollout"].kind, entries["Rollout"].status) == ("project", str(ProjectStatus.OPEN.value))
+    assert (entries["offer.pdf"].kind, entries["offer.pdf"].status) == ("document", None)
+    call = entries["Prices Q1"]
+    assert (call.kind, call.status, call.detail, call.all_day) == (
+        "call",
+        "logged",
+        "Discussed Q1 prices\nmore",
+        False,
+    )
+    assert call.at == NOW - timedelta(days=1)
+    assert (entries["Follow up"].kind, entries["Follow up"].status) == ("todo", "todo")
+    assert (entries["Planned workshop"].kind, entries["Planned workshop"].status) == ("meeting", "todo")
+    assert "Other call" not in entries
+
+
+def test_timeline_is_one_statement_whatever_it_reads(acme: tuple[App, int]) -> None:
+    app, tp_id = acme
+    _all_sources(app, tp_id)
+    with app.uow(read_only=True) as uow:
+        uow.session.connection()  # BEGIN is not the timeline's
+        with counted_statements(app) as every:
+            page = history.timeline(uow.session, tp_id, limit=5)
+        with counted_statements(app) as some:
+            dated = history.timeline(
+                uow.session,
+                tp_id,
+                since=NOW - timedelta(days=7),
+                until=NOW,
+                kinds=("quote", "ticket"),
+                limit=50,
+            )
+        with counted_statements(app) as none:
+            empty = history.timeline(uow.session, tp_id, kinds=())
+    assert (len(every), len(some), len(none)) == (1, 1, 0)
+    assert page.has_more
+    assert [e.title for e in dated.entries] == ["PR1", "Login broken"]
+    assert empty.entries == []
+    assert not empty.has_more
+
+
+def test_timeline_of_a_user_without_the_whole_agenda_shows_her_own_and_attended_events(app: App) -> None:
+    with app.uow() as uow:
+        s = uow.session
+        anna, bob, carl = user(s), user(s, "bob"), user(s, "carl")
+        tp = company(s, "Hooli")
+        _log(s, anna, tp, "AC_TEL", "Anna's call", 1)
+        _log(s, bob, tp, "AC_TEL", "Bob's call with Anna", 2, users=[anna])
+        _log(s, carl, tp, "AC_TEL", "Carl's call", 3)
+        s.add(Quote(ref="PR9", thirdparty_id=tp.id, date=date(2026, 11, 1), total_ttc=Decimal("1")))
+        uow.commit()
+        anna_id, tp_id = anna.id, tp.id
+    with app.uow(read_only=True) as uow:
+        own = history.timeline(uow.session, tp_id, agenda_of=anna_id)
+        everything = history.timeline(uow.session, tp_id)
+    assert [e.title for e in own.entries] == ["Anna's call", "Bob's call with Anna", "PR9"]
+    assert [e.title for e in everything.entries] == [
+        "Anna's call",
+        "Bob's call with Anna",
+        "Carl's call",
+        "PR9",
+    ]
 
 
 def test_contacts_of_a_third_party_are_sorted_and_active_only(app: App) -> None:
