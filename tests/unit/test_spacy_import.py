@@ -3,17 +3,7 @@ Each check runs in a fresh interpreter, because the test process has imported sp
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-import textwrap
-
-
-def run_fresh(code: str) -> dict[str, object]:
-    out = subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(code)], check=True, capture_output=True, text=True, timeout=120
-    )
-    return json.loads(out.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+from tests.support.fresh import run_fresh
 
 
 def test_the_tokenizers_load_without_spacys_command_line() -> None:
