@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, select, text
+from sqlalchemy import Engine, select
 
 ROOT = Path(__file__).resolve().parent.parent
 NOW = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)  # Monday 09:00 in Berlin, as in the tests
@@ -251,18 +251,6 @@ def sqlite_path(url: str) -> Path | None:
 
     parsed = make_url(url)
     return Path(parsed.database) if parsed.get_backend_name() == "sqlite" and parsed.database else None
-
-
-def analyze(url: str) -> None:
-    """Fresh planner statistics (after a benchmark wrote into generated data)."""
-    from storage import make_engine
-
-    engine = make_engine(url)
-    try:
-        with engine.begin() as conn:
-            conn.execute(text("ANALYZE"))
-    finally:
-        engine.dispose()
 
 
 # -- processes and ports -------------------------------------------------------------------------------
