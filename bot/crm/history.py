@@ -210,6 +210,20 @@ def _branch(source: str, model: Any, column: Any, since: bool, until: bool, **va
     return stmt.order_by(column.desc(), model.id.desc()).limit(bindparam("n", type_=Integer))
 
 
+def _source_columns(name: str) -> tuple[Any, Any, dict[str, Any]]:
+    """A source other than the agenda: its model, the column that places it in time, and its columns."""
+    if name in _DATED:
+        model = _DATED[name]
+        values = {"day": model.date, "title": model.ref, "detail": model.note_public, "all_day": true()}
+        values |= {"status": model.status, "amount": model.total_ttc, "currency": model.currency}
+        return model, model.date, values
+    model, title = _CREATED[name]
+    values = {"at": model.created_at, "title": getattr(model, title), "all_day": false()}
+    if hasattr(model, "status"):
+        values["status"] = model.status
+    return model, model.created_at, values
+
+
 @lru_cache(maxsize=64)
 def _timeline_statement(kinds: tuple[str, ...], own_agenda: bool, since: bool, until: bool) -> Any:
     """One statement for every source of the timeline, each source's newest :n rows by its own index.
@@ -232,40 +246,10 @@ def _timeline_statement(kinds: tuple[str, ...], own_agenda: bool, since: bool, u
             percent=a.percent,
         )
         branches.append(stmt.where(events_of(bindparam("agenda_of"))) if own_agenda else stmt)
-    for name, model in _DATED.items():
-        if name in kinds:
-            branches.append(
-                _branch(
-                    name,
-                    model,
-                    model.date,
-                    since,
-                    until,
-                    day=model.date,
-                    title=model.ref,
-                    detail=model.note_public,
-                    all_day=true(),
-                    status=model.status,
-                    amount=model.total_ttc,
-                    currency=model.currency,
-                )
-            )
-    for name, (model, title) in _CREATED.items():
-        if name in kinds:
-            status = {"status": model.status} if hasattr(model, "status") else {}
-            branches.append(
-                _branch(
-                    name,
-                    model,
-                    model.created_at,
-                    since,
-                    until,
-                    at=model.created_at,
-                    title=getattr(model, title),
-                    all_day=false(),
-                    **status,
-                )
-            )
+    for name in kinds:
+        if name != "activity":
+            model, column, values = _source_columns(name)
+            branches.append(_branch(name, model, column, since, until, **values))
     if not branches:
         return None
     # Each branch keeps its ORDER BY and LIMIT inside a subquery (SQLite allows neither on a bare branch).

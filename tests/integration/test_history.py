@@ -138,64 +138,6 @@ def test_no_contact_yet(app: App) -> None:
     assert found.by_kind == {}
 
 
-def test_timeline_merges_every_source_newest_first_and_pages(acme: tuple[App, int]) -> None:
-    app, tp_id = acme
-    with app.uow() as uow:
-        s = uow.session
-        s.add(
-            Quote(
-                ref="PR2611-0001",
-                thirdparty_id=tp_id,
-                date=date(2026, 11, 21),
-                status=QuoteStatus.OPEN,
-                total_ttc=Decimal("1190.00"),
-            )
-        )
-        s.add(
-            Invoice(
-                ref="FA2611-0001",
-                thirdparty_id=tp_id,
-                date=date(2026, 11, 5),
-                status=InvoiceStatus.UNPAID,
-                due_date=date(2026, 11, 19),
-                total_ttc=Decimal("500"),
-            )
-        )
-        s.add(
-            Ticket(
-                ref="TS1",
-                track_id="t1",
-                subject="Login broken",
-                thirdparty_id=tp_id,
-                created_at=NOW - timedelta(days=4),
-            )
-        )
-        uow.commit()
-    with app.uow() as uow:
-        full = history.timeline(uow.session, tp_id, limit=50)
-        first = history.timeline(uow.session, tp_id, limit=3)
-        second = history.timeline(uow.session, tp_id, offset=3, limit=3)
-        recent = history.timeline(uow.session, tp_id, since=NOW - timedelta(days=5), until=NOW, limit=50)
-    titles = [e.title for e in full.entries]
-    assert titles == [
-        "Planned workshop",
-        "Follow up",
-        "Prices Q1",
-        "PR2611-0001",
-        "Offer Q1",
-        "Login broken",
-        "Kick-off",
-        "FA2611-0001",
-        "Note",
-    ]
-    assert [e.kind for e in full.entries][:4] == ["meeting", "todo", "call", "quote"]
-    assert [e.title for e in first.entries + second.entries] == titles[:6]
-    assert first.has_more
-    assert second.has_more
-    assert not full.has_more
-    assert [e.title for e in recent.entries] == ["Prices Q1", "PR2611-0001", "Offer Q1", "Login broken"]
-
-
 def _all_sources(app: App, tp_id: int) -> None:
     """A quote, an order, an invoice, a ticket, a project and a document for *tp_id*, besides its events."""
     with app.uow() as uow:
@@ -254,6 +196,39 @@ def _all_sources(app: App, tp_id: int) -> None:
             )
         )
         uow.commit()
+
+
+def test_timeline_merges_every_source_newest_first_and_pages(acme: tuple[App, int]) -> None:
+    app, tp_id = acme
+    _all_sources(app, tp_id)
+    with app.uow() as uow:
+        full = history.timeline(uow.session, tp_id, limit=50)
+        first = history.timeline(uow.session, tp_id, limit=3)
+        second = history.timeline(uow.session, tp_id, offset=3, limit=3)
+        recent = history.timeline(uow.session, tp_id, since=NOW - timedelta(days=5), until=NOW, limit=50)
+    titles = [e.title for e in full.entries]
+    # a quote, order or invoice is placed at the start of its day (UTC), the rest at their time
+    assert titles == [
+        "Planned workshop",  # in two days
+        "Follow up",
+        "Prices Q1",
+        "Offer Q1",  # 20 Nov, 08:00
+        "PR1",  # 20 Nov
+        "CO1",  # 18 Nov
+        "Login broken",  # 17 Nov, 08:00
+        "FA1",  # 16 Nov
+        "Rollout",
+        "offer.pdf",
+        "Kick-off",
+        "Note",
+    ]
+    assert [e.kind for e in full.entries][:5] == ["meeting", "todo", "call", "email", "quote"]
+    assert [e.title for e in first.entries + second.entries] == titles[:6]
+    assert first.has_more
+    assert second.has_more
+    assert not full.has_more
+    # five days back is 18 Nov, 08:00 for events and 18 Nov for dated records
+    assert [e.title for e in recent.entries] == ["Prices Q1", "Offer Q1", "PR1", "CO1"]
 
 
 def test_timeline_entries_carry_each_sources_fields(acme: tuple[App, int]) -> None:
