@@ -14,6 +14,7 @@ from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
+    CompoundSelect,
     Integer,
     Select,
     bindparam,
@@ -177,7 +178,8 @@ def _percent_status(percent: int) -> str:
     return "in_progress"
 
 
-# The timeline's columns, in the order of its one statement, with the type each has when a source lacks it.
+# The timeline's columns, in the order of its one statement, with the type each has when a source lacks it
+# (every source has its own source number and id).
 _TIMELINE_COLUMNS: dict[str, Any] = {
     "source": Integer(),
     "id": Integer(),
@@ -225,7 +227,9 @@ def _source_columns(name: str) -> tuple[Any, Any, dict[str, Any]]:
 
 
 @lru_cache(maxsize=64)
-def _timeline_statement(kinds: tuple[str, ...], own_agenda: bool, since: bool, until: bool) -> Any:
+def _timeline_statement(
+    kinds: tuple[str, ...], own_agenda: bool, since: bool, until: bool
+) -> CompoundSelect[Any] | None:
     """One statement for every source of the timeline, each source's newest :n rows by its own index.
     It replaced a statement per source, whose round trips were most of the timeline's time on
     PostgreSQL. The first branch fixes the result types, so every branch has every column."""
