@@ -310,7 +310,7 @@ def _listen_address(name: str, value: str) -> tuple[str, int] | None:
     if value.strip().lower() in ("", "off", "no", "false", "0"):
         return None
     host, _, port = value.rpartition(":")
-    if not port.isdigit():
+    if not port.isdecimal():
         raise ConfigError(f"{name}: {value!r} is not host:port")
     return host.strip("[]") or "127.0.0.1", int(port)
 

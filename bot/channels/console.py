@@ -68,7 +68,7 @@ class ConsoleChannel:
     def message_for(self, line: str) -> InboundMessage:
         choice = None
         stripped = line.strip()
-        if stripped.isdigit() and 1 <= int(stripped) <= len(self.last_choices):
+        if stripped.isdecimal() and 1 <= int(stripped) <= len(self.last_choices):
             choice = self.last_choices[int(stripped) - 1].value
         return InboundMessage(
             channel=CHANNEL,

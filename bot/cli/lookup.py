@@ -9,7 +9,7 @@ from storage import UnitOfWork
 
 
 def resolve_thirdparty(app: App, uow: UnitOfWork, text: str) -> ThirdParty:
-    if text.isdigit():
+    if text.isdecimal():
         tp = uow.session.get(ThirdParty, int(text))
         if tp is None:
             raise CliError(f"no third party with id {text}")

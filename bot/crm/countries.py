@@ -121,6 +121,6 @@ def country_code(text: str) -> str | None:
         return None
     if len(value) == 2 and value.isalpha() and value.upper() in ISO2_CODES:
         return value.upper()
-    if value.isdigit():
+    if value.isdecimal():
         return DOLIBARR_COUNTRY_IDS.get(int(value))
     return _BY_NAME.get(fold(value))

@@ -108,14 +108,14 @@ def answer(
     """
     if is_pick(choice):
         question_id, _, index = str(choice)[len(PICK_PREFIX) :].partition(":")
-        question = session.get(PendingQuestion, int(question_id)) if question_id.isdigit() else None
+        question = session.get(PendingQuestion, int(question_id)) if question_id.isdecimal() else None
         if question is None or question.user_id != user_id or question.expires_at < now:
             return None
         session.delete(question)
         options = question.options
         return (
             Answer(question, options[int(index)]["value"])
-            if index.isdigit() and int(index) < len(options)
+            if index.isdecimal() and int(index) < len(options)
             else None
         )
     question = (
@@ -130,7 +130,7 @@ def answer(
         return None
     typed = text.strip().rstrip(".)")
     options = question.options
-    if typed.isdigit() and 1 <= int(typed) <= len(options):
+    if typed.isdecimal() and 1 <= int(typed) <= len(options):
         return Answer(question, options[int(typed) - 1]["value"])
     picked = _by_words(typed, [str(option["label"]) for option in options])
     return Answer(question, options[picked]["value"]) if picked is not None else None

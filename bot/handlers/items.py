@@ -33,7 +33,7 @@ def stale_value(thirdparty_id: int) -> str:
 
 def todo_action(value: str, ctx: HandlerContext) -> Reply:
     _, ident, action = value.split(":", 2)
-    activity = ctx.session.get(Activity, int(ident)) if ident.isdigit() else None
+    activity = ctx.session.get(Activity, int(ident)) if ident.isdecimal() else None
     if activity is None or activity.owner_id != ctx.user.id or activity.percent == Percent.NOT_APPLICABLE:
         return Reply(ctx.t("reminder.gone"))
     data = {
@@ -60,7 +60,7 @@ def todo_action(value: str, ctx: HandlerContext) -> Reply:
 def mail_action(value: str, ctx: HandlerContext) -> Reply:
     """File a mail the bot could not place: first the candidates as buttons, then the filing."""
     _, ident, action = value.split(":", 2)
-    row = ctx.session.get(EmailMessage, int(ident)) if ident.isdigit() else None
+    row = ctx.session.get(EmailMessage, int(ident)) if ident.isdecimal() else None
     if row is None or row.submitted_by_id != ctx.user.id:
         return Reply(ctx.t("reminder.gone"))
     subject = row.subject or "…"
@@ -74,7 +74,7 @@ def mail_action(value: str, ctx: HandlerContext) -> Reply:
             return Reply(ctx.t("digest.mail.no_candidates", subject=subject))
         return Reply(ctx.t("digest.mail.which", subject=subject), choices=choices)
     target = action.removeprefix("to:")
-    tp = ctx.session.get(ThirdParty, int(target)) if action.startswith("to:") and target.isdigit() else None
+    tp = ctx.session.get(ThirdParty, int(target)) if action.startswith("to:") and target.isdecimal() else None
     if tp is None or (visible is not None and not visible(tp.id)) or ctx.mail is None:
         return Reply(ctx.t("reminder.gone"))
     outcome = ctx.mail.assign(ctx.session, row.id, tp.id, ctx.now)
@@ -91,7 +91,7 @@ def mail_action(value: str, ctx: HandlerContext) -> Reply:
 def stale_action(value: str, ctx: HandlerContext) -> Reply:
     """ "Remind me tomorrow" on a customer gone quiet: a follow-up to-do tomorrow 09:00."""
     _, ident, _action = value.split(":", 2)
-    tp = ctx.session.get(ThirdParty, int(ident)) if ident.isdigit() else None
+    tp = ctx.session.get(ThirdParty, int(ident)) if ident.isdecimal() else None
     visible = ctx.matcher.visible
     if tp is None or (visible is not None and not visible(tp.id)):
         return Reply(ctx.t("reminder.gone"))

@@ -22,7 +22,7 @@ def is_reminder_action(value: str | None) -> bool:
 
 def reminder_action(value: str, ctx: HandlerContext) -> Reply:
     reminder_id, _, action = value[len(PREFIX) :].partition(":")
-    reminder = ctx.session.get(Reminder, int(reminder_id)) if reminder_id.isdigit() else None
+    reminder = ctx.session.get(Reminder, int(reminder_id)) if reminder_id.isdecimal() else None
     if reminder is None or reminder.user_id != ctx.user.id:
         return Reply(ctx.t("reminder.gone"))
     what = reminder.message or (reminder.activity.label if reminder.activity else ctx.t("kind.todo"))

@@ -88,6 +88,15 @@ def test_anything_else_drops_the_question_and_is_handled_fresh(crm: App) -> None
     assert count(crm, Activity) == 0
 
 
+def test_a_digit_that_is_no_number_drops_the_question_without_an_error(crm: App) -> None:
+    anna = Conversation(crm, "anna")
+    anna.send("Anruf mit Max")
+    reply = anna.send("²")  # str.isdigit() is true for it, int() refuses it
+    assert not reply.data.get("error")
+    assert count(crm, Activity) == 0
+    assert anna.send("1").data["intent"] == "unknown"  # the question was dropped
+
+
 def test_a_company_in_the_message_decides_which_max(crm: App) -> None:
     reply = Conversation(crm, "bob").send("called Max at Soylent, follow up next week")
     assert reply.text.startswith(

@@ -117,7 +117,7 @@ def _on_reminder(
 def _on_item(session: Session, user: User, base: str, action: str, now: datetime) -> str | None:
     kind, _, ident = base.partition(":")
     lang = user.language
-    if kind == "todo" and ident.isdigit():
+    if kind == "todo" and ident.isdecimal():
         activity = session.get(Activity, int(ident))
         if activity is None or activity.owner_id != user.id:
             return None
@@ -129,7 +129,7 @@ def _on_item(session: Session, user: User, base: str, action: str, now: datetime
             reminders.snooze_activity(session, activity, user, until, now=now)
             return t(lang, "reminder.snoozed", what=activity.label, when=_when(until, user, now))
         return None
-    if kind == "stale" and ident.isdigit() and action in ("remind", "snooze:tomorrow"):
+    if kind == "stale" and ident.isdecimal() and action in ("remind", "snooze:tomorrow"):
         tp = session.get(ThirdParty, int(ident))
         if tp is None or not scope_of(session, user).sees_thirdparty(tp.id):
             return None
