@@ -103,7 +103,7 @@ def parse_search(lines: list[Any]) -> list[int]:
     uids: set[int] = set()
     for line in lines[:-1]:
         if isinstance(line, bytes):
-            uids.update(int(token) for token in line.split() if token.isdecimal())
+            uids.update(int(token) for token in line.split() if token.isdigit())
     return sorted(uids)
 
 
